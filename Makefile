@@ -1,0 +1,54 @@
+# One entry point for people and CI. `make help` lists the targets.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run demo test test-unit test-integration bench docs lint typecheck fmt clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the project with its pinned dependencies
+
+run: $(STAMP) ## start NATS (embedded unless NATS_URL is set), the four services and the registry page
+	$(BIN)/demobase run
+
+demo: $(STAMP) ## play the example applications into a running system (after `make run`)
+	$(BIN)/demobase demo
+
+test: $(STAMP) ## run every test: unit, integration (real NATS, SQLite, PostgreSQL), e2e, fault
+	$(BIN)/pytest -q
+
+test-unit: $(STAMP) ## only the pure domain and contract tests
+	$(BIN)/pytest -q -m unit
+
+test-integration: $(STAMP) ## only the tests over real NATS and databases
+	$(BIN)/pytest -q -m "integration or e2e or fault"
+
+bench: $(STAMP) ## measure the pipeline and print one JSON line of figures
+	$(BIN)/python -m tests.bench.pipeline
+
+docs: $(STAMP) ## regenerate the AsyncAPI document from the contract
+	$(BIN)/demobase contract asyncapi --output docs/asyncapi.yaml
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP) ## mypy strict
+	$(BIN)/mypy
+
+fmt: $(STAMP) ## format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## remove the virtualenv and local state under var/
+	rm -rf $(VENV) var

@@ -1,0 +1,223 @@
+"""``demobase``: the one command line for operators, provinces' staff and auditors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime
+from datetime import time as daytime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from shared.config import Settings, resolve_nats_url
+from shared.contract.commands import IntakeDecision
+from shared.contract.provinces import PROVINCES, province_code
+
+from demobase.client import ClientError, registry_get, submit_file
+
+app = typer.Typer(help="demobase: MIIT national demonstration-base programmes on an event log.",
+                  no_args_is_help=True)  # fmt: skip
+registry_app = typer.Typer(help="Read, verify and rebuild the registry.", no_args_is_help=True)
+contract_app = typer.Typer(help="The event contract.", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+app.add_typer(contract_app, name="contract")
+console = Console()
+errors = Console(stderr=True)
+
+EffectiveDate = Annotated[
+    datetime | None,
+    typer.Option("--effective-date", formats=["%Y-%m-%d"],
+                 help="Business date the command takes effect (default: now)."),
+]  # fmt: skip
+
+
+def _effective(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.combine(value.date(), daytime(9, 0), tzinfo=UTC)
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+@app.command()
+def run() -> None:
+    """Start NATS (embedded unless NATS_URL is set), the four services and the registry page."""
+    from demobase.run import run_platform
+
+    raise typer.Exit(code=run_platform(Settings()))
+
+
+def _print_decision(decision: IntakeDecision) -> None:
+    if decision.accepted:
+        console.print(f"[green]accepted[/green]: {decision.recorded} {decision.subject_id}")
+    else:
+        what = f"{decision.recorded} {decision.subject_id}" if decision.recorded else "refused"
+        console.print(f"[red]rejected[/red]: {what}")
+    for problem in decision.problems:
+        console.print(f"  - {problem}")
+
+
+def _await_in_registry(settings: Settings, subject_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return dict(registry_get(settings, f"/api/applications/{subject_id}"))
+        except ClientError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+@app.command()
+def submit(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON or YAML application")],
+    effective_date: EffectiveDate = None,
+) -> None:
+    """Publish an application on the intake subject, as a province's tool would, and await the decision."""
+    settings = Settings()
+    try:
+        decision = submit_file(file, settings, resolve_nats_url(settings), _effective(effective_date))
+        _print_decision(decision)
+        if decision.subject_id:
+            entry = _await_in_registry(settings, decision.subject_id)
+            console.print(f"in the registry: {entry['status']} since {entry['since']}, "
+                          f"{len(entry['timeline'])} event(s) in its timeline")  # fmt: skip
+    except ClientError as error:
+        raise _fail(str(error)) from None
+    if not decision.accepted:
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def demo(
+    examples: Annotated[Path, typer.Option(help="folder of example applications")] = Path("examples"),
+) -> None:
+    """Submit every example application into a running system (`make run` first)."""
+    settings = Settings()
+    for path in sorted(examples.glob("*.y*ml")) + sorted(examples.glob("*.json")):
+        console.print(f"[bold]{path.name}[/bold]")
+        try:
+            _print_decision(submit_file(path, settings, resolve_nats_url(settings), None))
+        except ClientError as error:
+            raise _fail(str(error)) from None
+    registry_list(as_json=False)
+
+
+@registry_app.command("list")
+def registry_list(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON array, one object per entry")] = False,
+    programme: Annotated[str | None, typer.Option(help="NIID or EIDB")] = None,
+    province: Annotated[str | None, typer.Option(help="code or name")] = None,
+    status: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Applications and bases in the registry."""
+    settings = Settings()
+    try:
+        code = province_code(province) if province else None
+        entries = registry_get(settings, "/api/applications", programme=programme,
+                               province=code, status=status)  # fmt: skip
+    except (ClientError, ValueError) as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        typer.echo(json.dumps(entries, ensure_ascii=False, indent=1))
+        return
+    table = Table("id", "name", "province", "programme", "domain", "status", "since")
+    for e in entries:
+        table.add_row(e["id"], e["name"], PROVINCES.get(e["province"], e["province"]),
+                      e["programme"], e["domain"], e["status"], e["since"][:10])  # fmt: skip
+    console.print(table)
+
+
+@registry_app.command("show")
+def registry_show(
+    subject_id: Annotated[str, typer.Argument(help="id (or an unambiguous prefix)")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """One application or base with its timeline."""
+    try:
+        entry = registry_get(Settings(), f"/api/applications/{subject_id}")
+    except ClientError as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        typer.echo(json.dumps(entry, ensure_ascii=False, indent=1))
+        return
+    console.print(f"[bold]{entry['name']}[/bold]  {entry['id']}")
+    console.print(f"{PROVINCES.get(entry['province'], entry['province'])} · {entry['programme']} · "
+                  f"{entry['domain']} · status [bold]{entry['status']}[/bold] since {entry['since']}")  # fmt: skip
+    table = Table("seq", "event", "occurred", "recorded", "actor", "event id")
+    for line in entry["timeline"]:
+        table.add_row(str(line["sequence"]), line["event_type"], line["occurred_at"],
+                      line["recorded_at"], line["actor"], line["event_id"])  # fmt: skip
+    console.print(table)
+
+
+@registry_app.command("digest")
+def registry_digest() -> None:
+    """The live registry's event count and SHA-256 digest of its canonical export."""
+    try:
+        answer = registry_get(Settings(), "/api/digest")
+    except ClientError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"events: {answer['events']}\ndigest: {answer['digest']}")
+
+
+@registry_app.command("rebuild")
+def registry_rebuild(
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+) -> None:
+    """Drop the registry and replay the event log from sequence 1; print count and digest."""
+    from shared.bus.connection import connect
+    from services.registry.bootstrap import build_registry
+    from services.registry.rebuild import rebuild
+
+    settings = Settings()
+
+    async def replay() -> tuple[int, str]:
+        nc = await connect(resolve_nats_url(settings), "demobase-rebuild")
+        try:
+            with Progress(TextColumn("replaying the log"), BarColumn(), MofNCompleteColumn(),
+                          TimeRemainingColumn(), console=errors) as bar:  # fmt: skip
+                task = bar.add_task("replay", total=None)
+                result = await rebuild(
+                    build_registry(settings), nc.jetstream(), batch_size=batch_size,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )  # fmt: skip
+            return result.events, result.digest
+        finally:
+            await nc.drain()
+
+    try:
+        events, digest = asyncio.run(replay())
+    except OSError as error:
+        raise _fail(f"cannot reach NATS: {error}") from None
+    typer.echo(f"events: {events}\ndigest: {digest}")
+
+
+@contract_app.command("asyncapi")
+def contract_asyncapi(
+    output: Annotated[Path | None, typer.Option(help="file to write (default: stdout)")] = None,
+) -> None:
+    """Generate the AsyncAPI document of every subject and payload from the code."""
+    from shared.contract.asyncapi import build_asyncapi
+
+    document = build_asyncapi()
+    if output is None:
+        typer.echo(document, nl=False)
+    else:
+        output.write_text(document, encoding="utf-8")
+        errors.print(f"wrote {output}")
+
+
+def main() -> None:
+    app()
+
+

@@ -1,0 +1,111 @@
+"""What the CLI does over the bus and the registry's HTTP API (never a service's store)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import yaml
+
+from shared.bus.connection import connect
+from shared.bus.consumer import REPLY_HEADER
+from shared.config import Settings
+from shared.contract.commands import IntakeDecision
+from shared.contract.envelope import loads_strict
+from shared.contract.provinces import province_code
+from shared.contract.subjects import INTAKE_STREAM, intake_subject
+
+
+class ClientError(Exception):
+    """Something the person at the terminal can act on."""
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """A JSON or YAML document (JSON with duplicate keys is refused)."""
+    text = path.read_text(encoding="utf-8")
+    data = loads_strict(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ClientError(f"{path}: expected a mapping at the top, found {type(data).__name__}")
+    return data
+
+
+def intake_message(
+    command_type: str, body: dict[str, Any], province: str, actor: str, issued_at: datetime,
+    correlation_id: UUID | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """An intake message as a province's tool would build it; the service validates it."""
+    return {
+        "command_id": str(uuid4()),
+        "command_type": command_type,
+        "issued_at": issued_at.isoformat(),
+        "actor": actor,
+        "province": province,
+        "correlation_id": str(correlation_id or uuid4()),
+        "body": body,
+    }
+
+
+async def send_command(
+    nats_url: str, context: str, message: dict[str, Any], timeout: float = 10.0
+) -> IntakeDecision:
+    """Publish one attempt on the intake stream and wait for the owning service's decision."""
+    nc = await connect(nats_url, "demobase-cli")
+    try:
+        inbox = nc.new_inbox()
+        sub = await nc.subscribe(inbox, max_msgs=1)
+        subject = intake_subject(context, message["province"], message["command_type"])  # type: ignore[arg-type]
+        await nc.jetstream().publish(
+            subject, json.dumps(message, ensure_ascii=False).encode(), stream=INTAKE_STREAM,
+            headers={"Nats-Msg-Id": message["command_id"], REPLY_HEADER: inbox},
+        )  # fmt: skip
+        try:
+            reply = await sub.next_msg(timeout=timeout)
+        except (TimeoutError, asyncio.TimeoutError):
+            raise ClientError(
+                f"no decision within {timeout} s; the attempt is kept on the intake stream "
+                f"(command {message['command_id']}); is `make run` up?"
+            ) from None
+        return IntakeDecision.model_validate_json(reply.data)
+    finally:
+        await nc.drain()
+
+
+def submit_file(path: Path, settings: Settings, nats_url: str, effective: datetime | None) -> IntakeDecision:
+    document = read_document(path)
+    province = document.pop("province", None)
+    if not isinstance(province, str):
+        raise ClientError(f"{path}: 'province' (a GB/T 2260 code or a province name) is required")
+    code = province_code(province)
+    message = intake_message(
+        "SubmitApplication", document, code, actor=f"province:{code}",
+        issued_at=effective or datetime.now(UTC),
+    )  # fmt: skip
+    return asyncio.run(send_command(nats_url, "submission", message))
+
+
+def registry_url(settings: Settings) -> str:
+    recorded = settings.var_dir / "registry.url"
+    if recorded.exists():
+        return recorded.read_text().strip()
+    return f"http://{settings.registry_host}:{settings.registry_port}"
+
+
+def registry_get(settings: Settings, path: str, **query: str | None) -> Any:
+    params = urllib.parse.urlencode({k: v for k, v in query.items() if v})
+    url = f"{registry_url(settings)}{path}" + (f"?{params}" if params else "")
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        detail = json.loads(error.read() or b"{}").get("detail", error.reason)
+        raise ClientError(f"registry: {detail}") from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise ClientError(f"registry not reachable at {url} ({reason}); is `make run` up?") from None

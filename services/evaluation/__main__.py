@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from shared.bus.main import run_service
+
+from services.evaluation.bootstrap import build
+from services.evaluation.config import DEFAULT_METRICS_PORT, SERVICE
+
+run_service(SERVICE, build, DEFAULT_METRICS_PORT)

@@ -1,0 +1,6 @@
+"""The evaluation service's settings: the shared ones, plus its name and metrics port."""
+
+from __future__ import annotations
+
+SERVICE = "evaluation"
+DEFAULT_METRICS_PORT = 9103

@@ -1,0 +1,127 @@
+"""The registry's own store: SQLite by default, PostgreSQL when configured.
+
+The SQL is written once, with ``?`` placeholders and ``ON CONFLICT`` upserts that both engines
+understand; this adapter only differs in how it connects and how it spells a placeholder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+
+from shared.config import Settings
+
+Row = tuple[Any, ...]
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def fetchall(self) -> list[Row]: ...
+    def fetchone(self) -> Row | None: ...
+
+
+class Database(Protocol):
+    """What the projection and the queries need of a store."""
+
+    table_prefix: str
+
+    def transaction(self) -> contextlib.AbstractContextManager[Cursor]: ...
+    def close(self) -> None: ...
+
+
+class SqliteDatabase:
+    """One SQLite file; a connection per thread, WAL so that readers never wait for the writer."""
+
+    def __init__(self, path: Path, table_prefix: str = "registry_") -> None:
+        self.path, self.table_prefix = path, table_prefix
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            self._local.connection = connection
+        return connection
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        connection = self._connection()
+        cursor = connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield cursor
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+
+class _PgCursor:
+    def __init__(self, cursor: psycopg.Cursor[Row]) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._cursor.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+
+    def fetchall(self) -> list[Row]:
+        return self._cursor.fetchall()
+
+    def fetchone(self) -> Row | None:
+        return self._cursor.fetchone()
+
+
+class PostgresDatabase:
+    """A PostgreSQL database (optionally a schema of it); a connection per thread."""
+
+    def __init__(self, conninfo: str, schema: str = "", table_prefix: str = "registry_") -> None:
+        self.conninfo, self.schema, self.table_prefix = conninfo, schema, table_prefix
+        self._local = threading.local()
+
+    def _connection(self) -> psycopg.Connection[Row]:
+        connection: psycopg.Connection[Row] | None = getattr(self._local, "connection", None)
+        if connection is None or connection.closed:
+            connection = psycopg.connect(self.conninfo, autocommit=True)
+            if self.schema:
+                connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                connection.execute(f'SET search_path TO "{self.schema}"')
+            self._local.connection = connection
+        return connection
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        connection = self._connection()
+        with connection.transaction(), connection.cursor() as cursor:
+            yield _PgCursor(cursor)
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+
+def open_database(settings: Settings, name: str = "registry") -> Database:
+    """The registry's store as the settings say: PostgreSQL or an SQLite file under ``var/``."""
+    if settings.uses_postgres:
+        conninfo = psycopg.conninfo.make_conninfo(
+            dbname=settings.postgres_dbname, host=settings.postgres_host,
+            port=settings.postgres_port, user=settings.postgres_user,
+            password=settings.postgres_password or None,
+        )  # fmt: skip
+        return PostgresDatabase(conninfo, settings.postgres_schema, f"{name}_")
+    return SqliteDatabase(settings.var_dir / f"{name}.sqlite", f"{name}_")

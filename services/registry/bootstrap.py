@@ -1,0 +1,65 @@
+"""The one place that builds the registry service: projection consumer plus HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import structlog
+import uvicorn
+
+from shared.bus.runtime import ServiceRuntime, Subscription
+from shared.bus.server import port_is_free
+from shared.config import Settings, resolve_nats_url
+from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS
+
+from services.registry.adapters.db import open_database
+from services.registry.application import Registry
+from services.registry.config import SERVICE, registry_url_file
+from services.registry.entrypoints.http import create_app
+
+log = structlog.get_logger()
+
+
+def build_registry(settings: Settings) -> Registry:
+    return Registry(open_database(settings))
+
+
+def http_server(registry: Registry, settings: Settings) -> tuple[uvicorn.Server, str]:
+    port = settings.registry_port
+    if port and not port_is_free(port):
+        log.warning("registry port taken, using a free one", wanted=port)
+        port = 0
+    config = uvicorn.Config(
+        create_app(registry.db), host=settings.registry_host, port=port,
+        log_config=None, access_log=False, lifespan="off",
+    )  # fmt: skip
+    return uvicorn.Server(config), settings.registry_host
+
+
+def build(settings: Settings) -> ServiceRuntime:
+    registry = build_registry(settings)
+    server, host = http_server(registry, settings)
+
+    async def serve(stop: asyncio.Event) -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started and not task.done():
+            await asyncio.sleep(0.05)
+        if task.done():
+            task.result()
+        port = server.servers[0].sockets[0].getsockname()[1]
+        url = f"http://{host}:{port}"
+        Path(registry_url_file(settings)).write_text(url + "\n")
+        log.info("registry page", url=url)
+        print(f"registry page: {url}/", flush=True)
+        await stop.wait()
+        server.should_exit = True
+        await task
+
+    return ServiceRuntime(
+        service=SERVICE,
+        nats_url=resolve_nats_url(settings),
+        handler=registry,
+        subscriptions=(Subscription(EVENTS_STREAM, EVENTS_SUBJECTS),),
+        extra_tasks=(serve,),
+    )

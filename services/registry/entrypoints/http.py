@@ -1,0 +1,80 @@
+"""The registry's HTTP API (OpenAPI at ``/docs``) and its web page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.contract.subjects import EVENTS_STREAM
+
+from services.registry.adapters.db import Database
+from services.registry.entrypoints import pages
+from services.registry.queries import applied, digest, find_entry, list_entries
+
+
+def create_app(db: Database) -> FastAPI:
+    """The registry's web application over its store (read only)."""
+    api = FastAPI(
+        title="demobase registry",
+        version="1",
+        description="Applications and bases of the MIIT demonstration-base programmes, "
+        "projected from the event log; every change with the event that caused it.",
+    )
+
+    @api.get("/api/applications", summary="Applications and bases, with filters")
+    def applications(
+        programme: str | None = None,
+        province: str | None = None,
+        status: str | None = None,
+        domain: str | None = None,
+        batch_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        return list_entries(
+            db, programme=programme, province=province, status=status, domain=domain,
+            batch_id=batch_id,
+        )  # fmt: skip
+
+    @api.get("/api/applications/{subject_id}", summary="One application or base with its timeline")
+    def application(subject_id: str) -> dict[str, Any]:
+        entry = find_entry(db, subject_id)
+        if entry is None:
+            raise HTTPException(404, f"no application or base with id {subject_id!r}")
+        return entry
+
+    @api.get("/api/digest", summary="Events applied, head of the hash chain, export digest")
+    def registry_digest() -> dict[str, Any]:
+        sequence, chain = applied(db, EVENTS_STREAM)
+        return {"events": sequence, "chain": chain, "digest": digest(db)}
+
+    @api.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "events": applied(db, EVENTS_STREAM)[0]}
+
+    @api.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @api.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(
+        programme: str | None = None,
+        province: str | None = None,
+        status: str | None = None,
+        q: str | None = Query(default=None, max_length=100),
+    ) -> str:
+        entries = list_entries(db, programme=programme, province=province, status=status)
+        if q:
+            entries = [e for e in entries if q in (e["name"] or "") or q in e["subject_id"]]
+        filters = {"programme": programme, "province": province, "status": status, "q": q}
+        return pages.index(entries, filters, applied(db, EVENTS_STREAM)[0])
+
+    @api.get("/entries/{subject_id}", response_class=HTMLResponse, include_in_schema=False)
+    def entry_page(subject_id: str) -> str:
+        entry = find_entry(db, subject_id)
+        if entry is None:
+            raise HTTPException(404, f"no application or base with id {subject_id!r}")
+        return pages.entry(entry)
+
+    return api

@@ -1,0 +1,154 @@
+"""The registry: a projection of the whole event log into the registry's own store.
+
+Each event of ``EVENTS`` adds one line to the timeline (with its stream sequence, event id, actor,
+business and recording times, and a link in the hash chain) and updates the entry (application or
+base) it is about. The store records the last sequence it applied in the same transaction, and only
+ever applies the next one, so a live registry and a rebuild can never leave a gap or a duplicate.
+Everything written is computed from the events alone: a rebuild gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from shared.contract.envelope import Envelope
+
+from services.registry.adapters.db import Cursor, Database
+
+GENESIS = "0" * 64
+
+STATUS_AFTER: dict[str, str] = {
+    "ApplicationSubmitted": "submitted",
+    "ApplicationRejected": "rejected",
+    "CityReviewCompleted": "city_reviewed",
+    "ProvinciallyRecommended": "recommended",
+    "ExpertReviewCompleted": "reviewed",
+    "PublicityOpened": "publicised",
+    "TitleAwarded": "titled",
+    "CreationAccepted": "titled",
+    "CreationAcceptanceFailed": "acceptance_failed",
+    "TitleRevoked": "revoked",
+}
+"""What an entry's status becomes after an event about it (other events leave it as it was)."""
+
+ENTRY_FIELDS = ("name", "programme", "category", "domain", "city", "batch_id", "applicant")
+
+
+def schema(prefix: str) -> list[str]:
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {prefix}position (
+            stream TEXT PRIMARY KEY, sequence BIGINT NOT NULL, chain TEXT NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS {prefix}entries (
+            subject_id TEXT PRIMARY KEY, kind TEXT NOT NULL, province TEXT NOT NULL,
+            name TEXT, programme TEXT, category TEXT, domain TEXT, city TEXT, batch_id TEXT,
+            applicant TEXT, status TEXT NOT NULL, since TEXT NOT NULL, last_sequence BIGINT NOT NULL,
+            correlation_id TEXT NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS {prefix}timeline (
+            sequence BIGINT PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, event_type TEXT NOT NULL,
+            schema_version INTEGER NOT NULL, subject_id TEXT NOT NULL, province TEXT NOT NULL,
+            actor TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,
+            correlation_id TEXT NOT NULL, causation_id TEXT, status TEXT, payload TEXT NOT NULL,
+            event_hash TEXT NOT NULL, chain TEXT NOT NULL)""",
+        f"CREATE INDEX IF NOT EXISTS {prefix}timeline_subject ON {prefix}timeline (subject_id)",
+    ]
+
+
+class OutOfOrderError(Exception):
+    """A sequence arrived before the one the store expects next (a rebuild is still behind)."""
+
+
+def create_tables(db: Database) -> None:
+    with db.transaction() as cursor:
+        for statement in schema(db.table_prefix):
+            cursor.execute(statement)
+
+
+def drop_tables(db: Database) -> None:
+    with db.transaction() as cursor:
+        for table in ("position", "entries", "timeline"):
+            cursor.execute(f"DROP TABLE IF EXISTS {db.table_prefix}{table}")
+
+
+def position(cursor: Cursor, prefix: str, stream: str) -> tuple[int, str]:
+    cursor.execute(f"SELECT sequence, chain FROM {prefix}position WHERE stream = ?", (stream,))
+    row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+
+def event_hash(data: bytes) -> str:
+    """The hash of one event's bytes as the log holds them."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def chain_link(previous: str, hashed: str, sequence: int) -> str:
+    """The next link of the hash chain over the log, in stream order."""
+    return hashlib.sha256(f"{previous}:{sequence}:{hashed}".encode()).hexdigest()
+
+
+def apply(cursor: Cursor, prefix: str, stream: str, sequence: int, data: bytes) -> bool:
+    """Apply one event at ``sequence``; False if it was applied already. Caller commits."""
+    done, chain = position(cursor, prefix, stream)
+    if sequence <= done:
+        return False
+    if sequence != done + 1:
+        raise OutOfOrderError(f"{stream} sequence {sequence} arrived, {done + 1} expected")
+    envelope = Envelope.from_json(data)
+    hashed = event_hash(data)
+    chain = chain_link(chain, hashed, sequence)
+    status = _update_entry(cursor, prefix, sequence, envelope)
+    payload = envelope.payload.model_dump(mode="json")
+    cursor.execute(
+        f"""INSERT INTO {prefix}timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            sequence, str(envelope.event_id), envelope.event_type, envelope.schema_version,
+            envelope.subject_id, envelope.province, envelope.actor,
+            envelope.occurred_at.isoformat(), envelope.recorded_at.isoformat(),
+            str(envelope.correlation_id),
+            str(envelope.causation_id) if envelope.causation_id else None,
+            status, canonical_json(payload), hashed, chain,
+        ),
+    )  # fmt: skip
+    cursor.execute(
+        f"""INSERT INTO {prefix}position (stream, sequence, chain) VALUES (?, ?, ?)
+            ON CONFLICT (stream) DO UPDATE SET sequence = excluded.sequence, chain = excluded.chain""",
+        (stream, sequence, chain),
+    )
+    return True
+
+
+def _update_entry(cursor: Cursor, prefix: str, sequence: int, envelope: Envelope) -> str | None:
+    payload = envelope.payload.model_dump()
+    status = STATUS_AFTER.get(envelope.event_type)
+    kind = envelope.payload.subject_kind
+    if kind not in ("application", "base"):
+        return status
+    values = {field: payload.get(field) for field in ENTRY_FIELDS}
+    cursor.execute(
+        f"""INSERT INTO {prefix}entries (subject_id, kind, province, name, programme, category,
+                domain, city, batch_id, applicant, status, since, last_sequence, correlation_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (subject_id) DO UPDATE SET
+                name = COALESCE(excluded.name, {prefix}entries.name),
+                programme = COALESCE(excluded.programme, {prefix}entries.programme),
+                category = COALESCE(excluded.category, {prefix}entries.category),
+                domain = COALESCE(excluded.domain, {prefix}entries.domain),
+                city = COALESCE(excluded.city, {prefix}entries.city),
+                batch_id = COALESCE(excluded.batch_id, {prefix}entries.batch_id),
+                applicant = COALESCE(excluded.applicant, {prefix}entries.applicant),
+                status = CASE WHEN CAST(? AS TEXT) IS NULL THEN {prefix}entries.status ELSE excluded.status END,
+                since = CASE WHEN CAST(? AS TEXT) IS NULL THEN {prefix}entries.since ELSE excluded.since END,
+                last_sequence = excluded.last_sequence""",
+        (
+            envelope.subject_id, kind, envelope.province, *values.values(),
+            status or "recorded", envelope.occurred_at.isoformat(), sequence,
+            str(envelope.correlation_id), status, status,
+        ),
+    )  # fmt: skip
+    return status
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling used for exports and digests: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,101 @@
+"""Reading the registry: lists with filters, one entry with its timeline, the canonical export."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from services.registry.adapters.db import Database
+from services.registry.projections import canonical_json, position
+
+ENTRY_COLUMNS = (
+    "subject_id", "kind", "province", "name", "programme", "category", "domain", "city",
+    "batch_id", "applicant", "status", "since", "last_sequence", "correlation_id",
+)  # fmt: skip
+TIMELINE_COLUMNS = (
+    "sequence", "event_id", "event_type", "schema_version", "subject_id", "province", "actor",
+    "occurred_at", "recorded_at", "correlation_id", "causation_id", "status", "payload",
+    "event_hash", "chain",
+)  # fmt: skip
+FILTERS = ("programme", "province", "status", "domain", "kind", "batch_id")
+
+
+def _entry(row: tuple[Any, ...]) -> dict[str, Any]:
+    entry = dict(zip(ENTRY_COLUMNS, row, strict=True))
+    entry["id"] = entry["subject_id"]
+    return entry
+
+
+def _line(row: tuple[Any, ...]) -> dict[str, Any]:
+    line = dict(zip(TIMELINE_COLUMNS, row, strict=True))
+    line["payload"] = json.loads(line["payload"])
+    return line
+
+
+def list_entries(db: Database, **filters: str | None) -> list[dict[str, Any]]:
+    """Applications and bases, filtered by any of :data:`FILTERS`, ordered by id."""
+    wanted = {key: value for key, value in filters.items() if key in FILTERS and value}
+    where = " AND ".join(f"{key} = ?" for key in wanted) or "1 = 1"
+    with db.transaction() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries "
+            f"WHERE {where} ORDER BY subject_id",
+            tuple(wanted.values()),
+        )
+        return [_entry(row) for row in cursor.fetchall()]
+
+
+def find_entry(db: Database, id_or_prefix: str) -> dict[str, Any] | None:
+    """One entry with its timeline, by its id or an unambiguous prefix of it."""
+    with db.transaction() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries "
+            "WHERE subject_id = ? OR subject_id LIKE ? ORDER BY subject_id LIMIT 2",
+            (id_or_prefix, id_or_prefix + "%"),
+        )
+        rows = cursor.fetchall()
+        exact = [row for row in rows if row[0] == id_or_prefix]
+        if not exact and len(rows) != 1:
+            return None
+        entry = _entry(exact[0] if exact else rows[0])
+        cursor.execute(
+            f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {db.table_prefix}timeline "
+            "WHERE subject_id = ? ORDER BY sequence",
+            (entry["subject_id"],),
+        )
+        entry["timeline"] = [_line(row) for row in cursor.fetchall()]
+        return entry
+
+
+def applied(db: Database, stream: str) -> tuple[int, str]:
+    """The last sequence applied and the head of the hash chain."""
+    with db.transaction() as cursor:
+        return position(cursor, db.table_prefix, stream)
+
+
+def export_lines(db: Database) -> Iterator[str]:
+    """The canonical export: every entry by id, then every timeline line by sequence."""
+    with db.transaction() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries ORDER BY subject_id"
+        )
+        entries = cursor.fetchall()
+        cursor.execute(
+            f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {db.table_prefix}timeline ORDER BY sequence"
+        )
+        timeline = cursor.fetchall()
+    for row in entries:
+        yield canonical_json({"entry": dict(zip(ENTRY_COLUMNS, row, strict=True))})
+    for row in timeline:
+        yield canonical_json({"event": _line(row)})
+
+
+def digest(db: Database) -> str:
+    """SHA-256 of the canonical export: equal for a live registry and its rebuild."""
+    hasher = hashlib.sha256()
+    for line in export_lines(db):
+        hasher.update(line.encode())
+        hasher.update(b"\n")
+    return hasher.hexdigest()

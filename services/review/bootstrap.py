@@ -1,0 +1,24 @@
+"""The one place that builds the review service."""
+
+from __future__ import annotations
+
+from shared.bus.policies import PolicyHandler
+from shared.bus.runtime import ServiceRuntime, Subscription
+from shared.config import Settings, resolve_nats_url
+from shared.contract.subjects import EVENTS_STREAM
+
+from services.review.application import ReviewApplication, translate
+from services.review.config import SERVICE
+from services.review.policies import reactions
+
+
+def build(settings: Settings) -> ServiceRuntime:
+    app = ReviewApplication(env=settings.eventsourcing_env(SERVICE))
+    return ServiceRuntime(
+        service=SERVICE,
+        nats_url=resolve_nats_url(settings),
+        handler=PolicyHandler(app, reactions(app)),
+        subscriptions=(Subscription(EVENTS_STREAM, "bases.v1.submission.>"),),
+        app=app,
+        translate=translate,
+    )

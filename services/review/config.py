@@ -1,0 +1,6 @@
+"""The review service's settings: the shared ones, plus its name and metrics port."""
+
+from __future__ import annotations
+
+SERVICE = "review"
+DEFAULT_METRICS_PORT = 9102

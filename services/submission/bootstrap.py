@@ -1,0 +1,27 @@
+"""The one place that builds the submission service (STYLE.md 5); tests call it too."""
+
+from __future__ import annotations
+
+from shared.bus.runtime import ServiceRuntime, Subscription
+from shared.config import Settings, resolve_nats_url
+from shared.contract.subjects import INTAKE_STREAM, intake_filter
+
+from services.submission.application import SubmissionApplication, translate
+from services.submission.config import SERVICE
+from services.submission.entrypoints.intake import SubmissionIntake
+
+
+def build_application(settings: Settings) -> SubmissionApplication:
+    return SubmissionApplication(env=settings.eventsourcing_env(SERVICE))
+
+
+def build(settings: Settings) -> ServiceRuntime:
+    app = build_application(settings)
+    return ServiceRuntime(
+        service=SERVICE,
+        nats_url=resolve_nats_url(settings),
+        handler=SubmissionIntake(app),
+        subscriptions=(Subscription(INTAKE_STREAM, intake_filter("submission")),),
+        app=app,
+        translate=translate,
+    )

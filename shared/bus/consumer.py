@@ -1,0 +1,143 @@
+"""The tracked consumer: one stream, strictly in sequence, position recorded with the result.
+
+JetStream redelivers out of order, and ``eventsourcing``'s tracking keeps only the highest position,
+so a consumer with many messages in flight can silently skip one (DESIGN.md, "Order before
+throughput"). This consumer has exactly one message in flight: a durable pull consumer created at
+start-up at the handler's recorded position + 1, ``max_ack_pending=1``, explicit acks sent only
+after the handler committed. A message at or below the recorded position is acknowledged and
+skipped, so redelivery changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+
+from shared.bus.seam import Seam
+from shared.metrics import CONSUMER_LAG, EVENTS_CONSUMED, HANDLER_SECONDS
+
+log = structlog.get_logger()
+
+REPLY_HEADER = "Demobase-Reply-To"
+"""Header naming a core-NATS subject where the publisher of an intake message awaits the decision."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message of a stream, as a handler sees it."""
+
+    stream: str
+    sequence: int
+    subject: str
+    data: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class TrackedHandler(Protocol):
+    """What a service gives the consumer: its recorded position and a committing handler."""
+
+    def position(self, upstream: str) -> int: ...
+
+    def handle(self, delivery: Delivery) -> bytes | None:
+        """Decide, and record the result with ``delivery.sequence`` atomically; return a reply."""
+
+
+class TransientError(Exception):
+    """A failure worth retrying (a store or a peer briefly unavailable)."""
+
+
+@dataclass
+class TrackedConsumer:
+    """Consumes ``filter_subject`` of ``stream`` for ``service``, one message at a time."""
+
+    nc: Client
+    js: JetStreamContext
+    service: str
+    stream: str
+    filter_subject: str
+    handler: TrackedHandler
+    seam: Seam
+    on_committed: Callable[[], None] | None = None
+    position: int = 0
+    retry_delay: float = 0.5
+
+    @property
+    def durable(self) -> str:
+        return f"{self.service}-{self.stream}".lower()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.position = await self.seam.call(self.handler.position, self.stream)
+        psub = await self._subscribe()
+        log.info("consuming", stream=self.stream, after=self.position, subject=self.filter_subject)
+        try:
+            while not stop.is_set():
+                try:
+                    messages = await psub.fetch(1, timeout=0.5)
+                except (NatsTimeoutError, TimeoutError):
+                    continue
+                for message in messages:
+                    await self.process(message)
+        finally:
+            with contextlib.suppress(Exception):
+                await psub.unsubscribe()
+
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        # The store's position is the truth: the server-side consumer is rebuilt from it.
+        with contextlib.suppress(NotFoundError):
+            await self.js.delete_consumer(self.stream, self.durable)
+        start = {"deliver_policy": DeliverPolicy.ALL}
+        if self.position:
+            start = {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE}
+        config = ConsumerConfig(
+            durable_name=self.durable,
+            filter_subject=self.filter_subject,
+            ack_policy=AckPolicy.EXPLICIT,
+            max_ack_pending=1,
+            ack_wait=30,
+            opt_start_seq=self.position + 1 if self.position else None,
+            **start,
+        )
+        await self.js.add_consumer(self.stream, config=config)
+        return await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+
+    async def process(self, message: Msg) -> None:
+        meta = message.metadata
+        sequence = int(meta.sequence.stream)
+        if sequence <= self.position:
+            await message.ack()  # already processed: redelivery changes nothing
+            return
+        delivery = Delivery(
+            self.stream, sequence, message.subject, message.data, dict(message.headers or {})
+        )
+        started = time.perf_counter()
+        try:
+            reply = await self.seam.call(self.handler.handle, delivery)
+        except TransientError as error:
+            log.warning("transient failure, will retry", sequence=sequence, error=str(error))
+            await message.nak(delay=self.retry_delay)
+            return
+        await message.ack_sync()
+        self.position = sequence
+        HANDLER_SECONDS.labels(self.service, self.stream).observe(time.perf_counter() - started)
+        EVENTS_CONSUMED.labels(self.service, self.stream).inc()
+        CONSUMER_LAG.labels(self.service, self.stream).set(meta.num_pending)
+        if self.on_committed is not None:
+            self.on_committed()
+        reply_to = delivery.headers.get(REPLY_HEADER)
+        if reply and reply_to:
+            await self.nc.publish(reply_to, reply)
+
+
+Runner = Callable[[asyncio.Event], Awaitable[None]]

@@ -1,0 +1,113 @@
+"""The outbox relay: stored domain events leave a service for the log, in order, exactly once.
+
+The relay reads the service's notification log after its recorded position, translates each domain
+event into its integration event, publishes it to ``EVENTS`` with ``Nats-Msg-Id`` set to the event's
+stable id, and then records the position of the batch. A relay that dies between publishing and
+recording publishes the batch again; the server recognises the ids and drops the duplicates. An ack
+that says "duplicate" is checked against what the stream holds, so a squatted id is caught, not
+silently accepted (DESIGN.md, "Dedupe ids are stream-wide").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+from eventsourcing.persistence import Notification
+from nats.js import JetStreamContext
+
+from shared.bus.seam import Seam
+from shared.contract.envelope import Envelope
+from shared.contract.subjects import EVENTS_STREAM
+from shared.metrics import EVENTS_PUBLISHED, RELAY_LAG
+from shared.store import OUTBOX, ServiceApplication
+
+Translate = Callable[[Any], Envelope | None]
+"""Maps one stored domain event to its integration event, or None for an internal one."""
+
+log = structlog.get_logger()
+
+
+class OutboxConflictError(RuntimeError):
+    """The stream holds a different message under an id that this service owns."""
+
+
+class OutboxRelay:
+    """Publishes one service's stored events to the log."""
+
+    def __init__(
+        self,
+        app: ServiceApplication,
+        js: JetStreamContext,
+        translate: Translate,
+        *,
+        service: str,
+        seam: Seam,
+        batch_size: int = 500,
+    ) -> None:
+        self.app, self.js, self.translate = app, js, translate
+        self.service, self.seam, self.batch_size = service, seam, batch_size
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tell the relay that new events were recorded."""
+        self._wakeup.set()
+
+    async def run(self, stop: asyncio.Event, *, idle_seconds: float = 0.5) -> None:
+        while not stop.is_set():
+            if await self.publish_pending():
+                continue
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=idle_seconds)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; return how many notifications it covered."""
+        start, notifications = await self.seam.call(self._unpublished)
+        if not notifications:
+            RELAY_LAG.labels(self.service).set(0)
+            return 0
+        envelopes = await self.seam.call(self._translate_all, notifications)
+        for envelope in envelopes:
+            await self.publish(envelope)
+        await self.seam.call(self.app.advance, OUTBOX, notifications[-1].id)
+        lag = await self.seam.call(self._lag)
+        RELAY_LAG.labels(self.service).set(lag)
+        log.debug("relay published", first=start + 1, last=notifications[-1].id, lag=lag)
+        return len(notifications)
+
+    async def publish(self, envelope: Envelope) -> int:
+        """Publish one event with its stable id; return its stream sequence."""
+        data = envelope.to_json()
+        ack = await self.js.publish(
+            envelope.subject,
+            data,
+            stream=EVENTS_STREAM,
+            headers={"Nats-Msg-Id": str(envelope.event_id)},
+        )
+        if ack.duplicate:
+            stored = await self.js.get_msg(EVENTS_STREAM, ack.seq)
+            if stored.data != data:
+                raise OutboxConflictError(
+                    f"{envelope.event_type} {envelope.event_id}: the log holds other data "
+                    f"under this id at sequence {ack.seq}"
+                )
+        else:
+            EVENTS_PUBLISHED.labels(self.service).inc()
+        return int(ack.seq)
+
+    def _unpublished(self) -> tuple[int, Sequence[Notification]]:
+        start = self.app.position(OUTBOX)
+        recorder = self.app.process_recorder
+        return start, recorder.select_notifications(start + 1, self.batch_size)
+
+    def _translate_all(self, notifications: Sequence[Notification]) -> list[Envelope]:
+        envelopes = (self.translate(self.app.mapper.to_domain_event(n)) for n in notifications)
+        return [envelope for envelope in envelopes if envelope is not None]
+
+    def _lag(self) -> int:
+        stored = self.app.process_recorder.max_notification_id() or 0
+        return stored - self.app.position(OUTBOX)

@@ -1,0 +1,102 @@
+"""Running one service: connect, check the streams, then the relay and the consumers until stopped.
+
+Every service process has this same shape; its ``bootstrap.build`` decides what goes in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import structlog
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from shared.bus.connection import connect
+from shared.bus.consumer import TrackedConsumer, TrackedHandler
+from shared.bus.relay import OutboxRelay, Translate
+from shared.bus.seam import Seam
+from shared.bus.streams import ensure_streams
+from shared.store import ServiceApplication
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One stream a service consumes, and the part of it (subject filter) it reads."""
+
+    stream: str
+    filter_subject: str
+
+
+@dataclass
+class ServiceRuntime:
+    """The bus side of one service: a relay for what it records, consumers for what it reads."""
+
+    service: str
+    nats_url: str
+    handler: TrackedHandler
+    subscriptions: tuple[Subscription, ...]
+    app: ServiceApplication | None = None
+    translate: Translate | None = None
+    extra_tasks: tuple[Callable[[asyncio.Event], Awaitable[None]], ...] = ()
+    seam: Seam = field(init=False)
+    nc: Client | None = None
+    relay: OutboxRelay | None = None
+    consumers: list[TrackedConsumer] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.seam = Seam(self.service)
+
+    async def start(self) -> JetStreamContext:
+        self.nc = await connect(self.nats_url, self.service)
+        js = self.nc.jetstream()
+        await ensure_streams(js)
+        if self.app is not None and self.translate is not None:
+            self.relay = OutboxRelay(
+                self.app, js, self.translate, service=self.service, seam=self.seam
+            )
+        wake = self.relay.wake if self.relay is not None else None
+        self.consumers = [
+            TrackedConsumer(
+                self.nc, js, self.service, sub.stream, sub.filter_subject, self.handler,
+                self.seam, on_committed=wake,
+            )
+            for sub in self.subscriptions
+        ]  # fmt: skip
+        return js
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set; a failing part stops the whole service, loudly."""
+        await self.start()
+        parts = [consumer.run(stop) for consumer in self.consumers]
+        if self.relay is not None:
+            parts.append(self.relay.run(stop))
+        parts.extend(task(stop) for task in self.extra_tasks)
+        tasks = [asyncio.create_task(part) for part in parts]
+        log.info("service started", nats=self.nats_url)
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.close()
+
+    async def close(self) -> None:
+        if self.nc is not None and not self.nc.is_closed:
+            with contextlib.suppress(Exception):
+                await self.nc.drain()
+        self.seam.close()
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """Set ``stop`` on SIGINT or SIGTERM, so a service finishes its message and exits cleanly."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,78 @@
+"""Settings every process reads from its environment (pydantic-settings), with embedded defaults.
+
+Persistence follows the ``eventsourcing`` library's own variables: ``PERSISTENCE_MODULE`` is
+``eventsourcing.sqlite`` (the default, one file per service under ``var/``) or
+``eventsourcing.postgres`` with ``POSTGRES_DBNAME``, ``POSTGRES_HOST``, ``POSTGRES_PORT``,
+``POSTGRES_USER``, ``POSTGRES_PASSWORD`` and optionally ``POSTGRES_SCHEMA``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SQLITE = "eventsourcing.sqlite"
+POSTGRES = "eventsourcing.postgres"
+
+
+class Settings(BaseSettings):
+    """The environment of one demobase process."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    nats_url: str | None = None
+    var_dir: Path = Path("var")
+    persistence_module: Literal["eventsourcing.sqlite", "eventsourcing.postgres"] = SQLITE
+    postgres_dbname: str = "postgres"
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_user: str = "postgres"
+    postgres_password: str = ""
+    postgres_schema: str = ""
+    registry_host: str = "127.0.0.1"
+    registry_port: int = 8080
+    metrics_port: int = 0
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.persistence_module == POSTGRES
+
+    def eventsourcing_env(self, service: str) -> dict[str, str]:
+        """The ``eventsourcing`` environment of one service's own event store."""
+        if self.uses_postgres:
+            env = {
+                "PERSISTENCE_MODULE": POSTGRES,
+                "POSTGRES_DBNAME": self.postgres_dbname,
+                "POSTGRES_HOST": self.postgres_host,
+                "POSTGRES_PORT": str(self.postgres_port),
+                "POSTGRES_USER": self.postgres_user,
+                "POSTGRES_PASSWORD": self.postgres_password,
+            }
+            if self.postgres_schema:
+                env["POSTGRES_SCHEMA"] = self.postgres_schema
+            return env
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": SQLITE,
+            "SQLITE_DBNAME": str(self.var_dir / f"{service}.sqlite"),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+
+
+def nats_url_file(settings: Settings) -> Path:
+    """Where ``demobase run`` writes the URL of the NATS server it started."""
+    return settings.var_dir / "nats.url"
+
+
+def resolve_nats_url(settings: Settings) -> str:
+    """``NATS_URL`` if set, else the embedded server's URL from ``var/``, else the default port."""
+    if settings.nats_url:
+        return settings.nats_url
+    recorded = nats_url_file(settings)
+    if recorded.exists():
+        return recorded.read_text().strip()
+    return "nats://127.0.0.1:4222"

@@ -1,0 +1,126 @@
+"""Intake: the attempts outside publishers make, and the decisions they get back.
+
+A province's tool (or the ``demobase`` CLI on its behalf) publishes an :class:`IntakeMessage` on
+``intake.v1.<context>.<province>.<CommandType>`` with ``Nats-Msg-Id`` set to its ``command_id``
+(a UUID4, unguessable). The owning service decides and records the fact on the log; the publisher
+may name a reply subject in the ``Demobase-Reply-To`` header to receive an :class:`IntakeDecision`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.contract.provinces import ProvinceCode
+from shared.contract.subjects import Context, intake_subject
+
+Programme = Literal["NIID", "EIDB"]
+Category = Literal["park", "enterprise"]
+
+
+class CommandBody(BaseModel):
+    """Base of every intake command's body; subclasses are registered by ``command_type``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    command_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+    context: ClassVar[Context]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "context" in cls.__dict__:
+            cls.command_type = cls.__name__
+            COMMAND_TYPES[cls.command_type] = cls
+
+
+COMMAND_TYPES: dict[str, type[CommandBody]] = {}
+
+
+class SubmitApplication(CommandBody):
+    """An applicant's application, sent by its province (R-PROCEDURE, R-MATERIALS)."""
+
+    context: ClassVar[Context] = "submission"
+
+    programme: Programme
+    category: Category
+    name: str = Field(min_length=1, max_length=200, description="the park's or enterprise's name")
+    applicant: str = Field(min_length=1, max_length=200, description="申报单位名称")
+    city: str | None = Field(default=None, max_length=50)
+    domain: str = Field(min_length=1, max_length=50, description="示范内容 / 创建领域")
+    uscc: str | None = Field(default=None, description="统一社会信用代码 (enterprises)")
+    zone: str | None = Field(default=None, max_length=200, description="所在开发区 (parks)")
+    batch_id: str | None = None
+    form: dict[str, Any] = Field(default_factory=dict, description="the application form")
+
+
+class IntakeMessage(BaseModel):
+    """One attempt on the intake stream."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command_id: UUID
+    command_type: str
+    issued_at: AwareDatetime = Field(description="the effective (business) time of the command")
+    actor: str = Field(min_length=1)
+    province: ProvinceCode
+    correlation_id: UUID
+    body: CommandBody
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_body(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("body"), dict):
+            klass = COMMAND_TYPES.get(str(data.get("command_type")))
+            if klass is None:
+                raise ValueError(f"command_type {data.get('command_type')!r} is not in the contract")
+            data = {**data, "body": klass.model_validate(data["body"], strict=False)}
+        return data
+
+    @property
+    def subject(self) -> str:
+        return intake_subject(self.body.context, self.province, self.command_type)
+
+
+class Problem(BaseModel):
+    """Why an attempt was refused: the field, the rule (when one applies), the figures."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str
+    reason: str
+    rule_id: str | None = None
+    required: str | None = None
+    given: str | None = None
+
+    def __str__(self) -> str:
+        rule = f"[{self.rule_id}] " if self.rule_id else ""
+        figures = ""
+        if self.required is not None or self.given is not None:
+            figures = f" (required: {self.required}; given: {self.given})"
+        return f"{rule}{self.field}: {self.reason}{figures}"
+
+
+class IntakeDecision(BaseModel):
+    """The owning service's answer to one attempt."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command_id: UUID | None
+    accepted: bool
+    recorded: str | None = Field(default=None, description="the event type recorded on the log")
+    subject_id: str | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+def problems_of(error: ValidationError, prefix: str = "") -> tuple[Problem, ...]:
+    """One :class:`Problem` per field pydantic refused, with the value that was given."""
+    problems = []
+    for item in error.errors(include_url=False):
+        location = ".".join(str(part) for part in item["loc"] if part != "function-after")
+        given = item.get("input")
+        shown = None if isinstance(given, dict) else repr(given)[:120]
+        problems.append(Problem(field=prefix + location, reason=item["msg"], given=shown))
+    return tuple(problems)

@@ -1,0 +1,192 @@
+"""The vocabulary the integration events share: enumerations, bounded numbers, value objects.
+
+Enumerations are ``Literal`` aliases, so a value outside the rules is refused at the edge and the
+AsyncAPI document lists the allowed values. Numbers are exact integers with bounds (see
+:data:`ExactInt`). Value objects are frozen and forbid extra fields, like the payloads that carry
+them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from shared.contract.provinces import ProvinceCode
+
+Programme = Literal["NIID", "EIDB"]
+"""NIID: 国家新型工业化产业示范基地; EIDB: 国家新兴产业发展示范基地."""
+
+Category = Literal["park", "enterprise"]
+"""园区 or 企业; NIID has parks only."""
+
+EidbDomain = Literal[
+    "人工智能",
+    "智能网联新能源汽车",
+    "新型储能制造",
+    "清洁低碳氢",
+    "生物制造",
+    "智能机器人",
+    "低空装备",
+    "商业航天",
+    "安全应急装备",
+    "软件",
+]
+"""The ten EIDB creation domains (R-ONE-DOMAIN; 002/003 二)."""
+
+NiidDomain = Literal[
+    "装备工业",
+    "原材料工业",
+    "消费品工业",
+    "信息产业",
+    "高技术转化应用",
+    "产业转移合作",
+    "新产业新业态",
+]
+"""The NIID fields (R-ONE-DOMAIN; 001 第三条); a base's 示范内容 names a sub-sector of one."""
+
+Stage = Literal["submission", "city", "province", "ministry"]
+"""Where in R-PROCEDURE an application stood when it was decided on."""
+
+Level = Literal["city", "province", "ministry"]
+"""Who receives a submission by a deadline (R-DEADLINES): cities, provinces, the ministry."""
+
+PriorityGround = Literal[
+    "中国软件名园", "国家安全应急产业示范基地", "革命老区", "民族地区", "边疆地区"
+]
+"""R-PRIORITY: MIIT pilot tasks carried, or a special-type area (which also lowers thresholds)."""
+
+ConsultedMinistry = Literal["财政部", "生态环境部", "商务部"]
+"""Consulted during publicity, copied on evaluation results (001 第十一条, 第二十条)."""
+
+IncidentKind = Literal["environmental", "production_safety", "other_serious"]
+"""突发环境污染事件, 生产安全事故, or another serious adverse event (EIDB, R-SAFETY-RECORD)."""
+
+EnvironmentalGrade = Literal["Ⅰ级", "Ⅱ级", "Ⅲ级", "Ⅳ级"]
+"""Grades of a sudden environmental incident, Ⅰ级 the gravest."""
+
+AccidentGrade = Literal["特别重大", "重大", "较大", "一般"]
+"""Grades of a production-safety accident, 特别重大 the gravest."""
+
+Tier = Literal["省级培育", "省级示范基地", "国家级示范基地", "卓越提升计划"]
+"""R-TIERS (004 三): provincial cultivation, provincial base, national base, excellence plan."""
+
+RevocationRule = Literal["R-REVOKE-INCIDENT", "R-REVOKE-RECTIFY", "R-REVOKE-2STARS", "R-FRAUD"]
+"""The rules under which a title is revoked (001 第二十三条, 第二十五条)."""
+
+
+def _exact_int(value: object) -> object:
+    # The envelope validates a payload with strict=False (so that JSON strings become dates and
+    # UUIDs), and lax mode overrides even Field(strict=True): it would take 3.0, True and "3" for
+    # an int. Checking the type before pydantic does keeps integers exact on every path.
+    if type(value) is not int:
+        raise PydanticCustomError(
+            "int_type", "Input should be an integer, not {kind}", {"kind": type(value).__name__}
+        )
+    return value
+
+
+_EXACT = BeforeValidator(_exact_int)
+# Bounds come before the validator: after it, pydantic renders them in the JSON schema as
+# ``ge``/``le`` instead of ``minimum``/``maximum``.
+
+ExactInt = Annotated[int, _EXACT]
+"""An ``int`` that refuses floats, booleans and strings, whatever the validation mode."""
+
+Count = Annotated[int, Field(ge=0), _EXACT]
+Ordinal = Annotated[int, Field(ge=1), _EXACT]
+"""A 1-based number: batch numbers, ranks, 序号, stream sequences."""
+
+Stars = Annotated[int, Field(ge=1, le=5), _EXACT]
+"""R-STARS: one to five stars, more is better."""
+
+Year = Annotated[int, Field(ge=2009, le=2100), _EXACT]
+"""A calendar year; the first NIID batch was called in 2009."""
+
+Score = Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2)]
+"""An expert or evaluation score; a decimal so that it serialises exactly (as a string)."""
+
+Text = Annotated[str, Field(min_length=1)]
+Narrative = Annotated[str, Field(min_length=1, max_length=2000)]
+"""Free text of one section; R-MATERIALS caps narrative sections at 2,000 characters."""
+
+RuleId = Annotated[str, Field(pattern=r"^R-[A-Z0-9]+(-[A-Z0-9]+)*$")]
+"""A rule ID of RULES.md, e.g. ``R-THRESHOLDS``."""
+
+
+class ValueObject(BaseModel):
+    """Base of the values nested in payloads: frozen, strict, no extra fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class RuleViolation(ValueObject):
+    """One reason for a refusal: the rule, the field, and the figures required and given."""
+
+    rule_id: RuleId | None = Field(
+        default=None, description="None when the refusal is about form, not a rule"
+    )
+    field: str | None = Field(default=None, description="dotted path of the field in question")
+    required: str | None = Field(default=None, description="what the rule requires, as shown")
+    given: str | None = Field(default=None, description="what the applicant gave, as shown")
+    message: Text
+
+
+class EventRef(ValueObject):
+    """A pointer to an earlier event on the log, as an auditor finds it."""
+
+    event_id: UUID
+    stream_sequence: Ordinal = Field(description="sequence of the event in the EVENTS stream")
+
+
+class DocumentRef(ValueObject):
+    """Evidence: a document by title, its number (文号) and the digest of the file kept."""
+
+    title: Text
+    number: str | None = Field(default=None, description="文号, e.g. 工信厅规函〔2026〕101号")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    url: str | None = None
+
+
+class Deadline(ValueObject):
+    """R-DEADLINES: submissions to ``level`` are due by ``due`` (postmark date counts)."""
+
+    level: Level = Field(description="who receives: cities, the province, the ministry")
+    due: date
+    province: ProvinceCode | None = Field(default=None, description="None: every province")
+    postmark_counts: bool = True
+
+
+class CityQuota(ValueObject):
+    """R-QUOTAS: how many of one category a city may recommend (city None: every other city)."""
+
+    city: str | None = None
+    category: Category
+    minimum: Count = 0
+    maximum: Ordinal
+
+
+class SectionScore(ValueObject):
+    """One section of the expert scoring sheet (附件4/5: 发展基础 ... 保障措施, domain points)."""
+
+    section: Text
+    score: Score
+
+
+class PublicityEntry(ValueObject):
+    """One applicant on a publicised list, with the title it is proposed for."""
+
+    application_id: Text
+    name: Text
+    proposed_title: Text
+
+
+class FiveStarEntry(ValueObject):
+    """One base on a year's five-star list (R-FIVE-STAR-LIST)."""
+
+    base_id: Text
+    title: Text

@@ -1,0 +1,201 @@
+"""Facts the review context decides: expert review, publicity, awards, EIDB acceptance.
+
+The review service owns expert panels and scores, site visits, publicity with its objections and
+consultations, the award of titles and the acceptance of EIDB bases after creation (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from shared.contract.envelope import EventPayload, SubjectKind
+from shared.contract.events_common import (
+    Category,
+    ConsultedMinistry,
+    DocumentRef,
+    Narrative,
+    Programme,
+    PublicityEntry,
+    Score,
+    SectionScore,
+    Text,
+)
+from shared.contract.subjects import Context
+
+
+class ExpertReviewCompleted(EventPayload):
+    """The ministry's experts scored an application (001 第十一条(三); R-PROCEDURE).
+
+    Scores follow the sections of 附件4 (park) / 附件5 (enterprise) for EIDB. ``proposed`` puts the
+    application on the list to publicise; ``not_proposed`` is followed by ApplicationRejected.
+    """
+
+    context: ClassVar[Context] = "review"
+    subject_kind: ClassVar[SubjectKind] = "application"
+
+    application_id: Text
+    batch_id: Text
+    panel: tuple[Text, ...] = Field(min_length=1, description="the experts' ids")
+    sections: tuple[SectionScore, ...] = ()
+    total: Score
+    site_visited_on: date | None = Field(default=None, description="实地考察, where needed")
+    outcome: Literal["proposed", "not_proposed"]
+    remarks: Narrative | None = None
+
+
+class PublicityOpened(EventPayload):
+    """The proposed list was published for 5 working days (R-PUBLICITY; 001 第十一条(四)).
+
+    ``first_day`` is day 1 (the publication day if a working day, else the next working day);
+    the window closes at the end of ``last_day``, Beijing time. The consulted ministries are named.
+    """
+
+    context: ClassVar[Context] = "review"
+    subject_kind: ClassVar[SubjectKind] = "publicity"
+
+    publicity_id: Text
+    batch_id: Text
+    programme: Programme
+    published_on: date
+    first_day: date
+    last_day: date
+    entries: tuple[PublicityEntry, ...] = Field(min_length=1)
+    consulted: tuple[ConsultedMinistry, ...] = ("财政部", "生态环境部", "商务部")
+    notice: DocumentRef | None = None
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> PublicityOpened:
+        if not self.published_on <= self.first_day <= self.last_day:
+            raise ValueError("expected published_on <= first_day <= last_day")
+        return self
+
+
+class ConsultationAnswered(EventPayload):
+    """A consulted ministry gave its opinion on the publicised list (R-PUBLICITY).
+
+    An objection from a ministry is also filed as ObjectionFiled, so that it is resolved before
+    the close like any other.
+    """
+
+    context: ClassVar[Context] = "review"
+    subject_kind: ClassVar[SubjectKind] = "publicity"
+
+    publicity_id: Text
+    ministry: ConsultedMinistry
+    opinion: Literal["no_objection", "objection"]
+    remarks: Narrative | None = None
+
+
+class ObjectionFiled(EventPayload):
+    """An objection to a publicised applicant was filed within the window (R-PUBLICITY).
+
+    The log is kept forever and read by auditors: the objector is not named here, only the
+    kind of source; the intake message keeps the rest.
+    """
+
+    context: ClassVar[Context] = "review"
+    subject_kind: ClassVar[SubjectKind] = "publicity"
+
+    publicity_id: Text
+    objection_id: Text
+    application_id: Text
+    source: Literal["public", "财政部", "生态环境部", "商务部"]
+    grounds: Narrative
+    evidence: tuple[DocumentRef, ...] = ()
+
+
+class ObjectionResolved(EventPayload):
+    """An objection was decided before the close (R-PUBLICITY); upheld withholds the title."""
+
+    context: ClassVar[Context] = "review"
+    subject_kind: ClassVar[SubjectKind] = "publicity"
+
+    publicity_id: Text
+    objection_id: Text
+    application_id: Text
+    outcome: Literal["upheld", "dismissed"]
+    reasoning: Narrative
+
+
+class PublicityClosed(EventPayload):
+    """The publicity window closed with every objection resolved (R-PUBLICITY).
+
+    ``cleared`` are the applications to be awarded; ``withheld`` had an upheld objection.
+    """
+
+    context: ClassVar[Context] = "review"
+    subject_kind: ClassVar[SubjectKind] = "publicity"
+
+    publicity_id: Text
+    batch_id: Text
+    cleared: tuple[Text, ...]
+    withheld: tuple[Text, ...] = ()
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> PublicityClosed:
+        if set(self.cleared) & set(self.withheld):
+            raise ValueError("an application is both cleared and withheld")
+        return self
+
+
+class TitleAwarded(EventPayload):
+    """A base received its title (001 第十一条(四); R-TITLE-NAME, R-CREATION-PERIOD).
+
+    ``title`` is the canonical name: for NIID 国家新型工业化产业示范基地（示范内容·所在地）. An EIDB
+    awardee is a base under creation until ``under_creation_until`` (2 years), then accepted or
+    not; NIID has no creation period. ``announced_on`` starts the year after which the base is
+    evaluated (R-EVAL-YEARLY).
+    """
+
+    context: ClassVar[Context] = "review"
+    subject_kind: ClassVar[SubjectKind] = "base"
+
+    base_id: Text
+    application_id: Text
+    batch_id: Text
+    programme: Programme
+    category: Category
+    name: Text
+    domain: Text = Field(description="示范内容 (NIID) or 创建领域 (EIDB)")
+    location: Text = Field(description="所在地: the zone or the city")
+    title: Text
+    announced_on: date
+    announcement: DocumentRef
+    under_creation_until: date | None = None
+
+    @model_validator(mode="after")
+    def _creation_period_for_eidb_only(self) -> TitleAwarded:
+        if (self.programme == "EIDB") != (self.under_creation_until is not None):
+            raise ValueError("under_creation_until is required for EIDB and absent for NIID")
+        if self.under_creation_until is not None and self.under_creation_until <= self.announced_on:
+            raise ValueError("under_creation_until must fall after announced_on")
+        if self.programme == "NIID" and self.category != "park":
+            raise ValueError("NIID awards parks only")
+        return self
+
+
+class CreationAccepted(EventPayload):
+    """MIIT accepted an EIDB base after its creation period (验收; R-CREATION-PERIOD, 002 一)."""
+
+    context: ClassVar[Context] = "review"
+    subject_kind: ClassVar[SubjectKind] = "base"
+
+    base_id: Text
+    title: Text = Field(description="the title it now holds as a demonstration base")
+    score: Score | None = None
+    report: DocumentRef
+
+
+class CreationAcceptanceFailed(EventPayload):
+    """An EIDB base under creation failed acceptance and loses its title (R-CREATION-PERIOD)."""
+
+    context: ClassVar[Context] = "review"
+    subject_kind: ClassVar[SubjectKind] = "base"
+
+    base_id: Text
+    reason: Narrative
+    score: Score | None = None
+    report: DocumentRef

@@ -1,0 +1,171 @@
+"""Facts the submission context decides: calls, applications, city and provincial review.
+
+The submission service owns batches (calls for applications), applications up to the provincial
+recommendation, city quotas and province suspensions (DESIGN.md, services).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from shared.contract.envelope import EventPayload, SubjectKind
+from shared.contract.events_common import (
+    Category,
+    CityQuota,
+    Deadline,
+    DocumentRef,
+    EventRef,
+    Ordinal,
+    PriorityGround,
+    Programme,
+    RuleViolation,
+    Score,
+    Text,
+)
+from shared.contract.provinces import ProvinceCode
+from shared.contract.subjects import Context
+
+
+class BatchOpened(EventPayload):
+    """The ministry opened a batch, a call for applications (R-PROCEDURE, R-DEADLINES).
+
+    Records 001 第十一条(一) (the ministry's notice) and, for EIDB, 工信厅规函〔2026〕101号; the
+    domains open are those of R-ONE-DOMAIN.
+    """
+
+    context: ClassVar[Context] = "submission"
+    subject_kind: ClassVar[SubjectKind] = "batch"
+
+    batch_id: Text
+    programme: Programme
+    number: Ordinal = Field(description="the batch's number within its programme")
+    title: Text
+    notice: DocumentRef
+    domains: tuple[Text, ...] = Field(
+        min_length=1, description="the domains open in this batch (R-ONE-DOMAIN)"
+    )
+    categories: tuple[Category, ...] = Field(min_length=1)
+    deadlines: tuple[Deadline, ...] = Field(min_length=1)
+
+
+class BatchForwarded(EventPayload):
+    """A province forwarded the call to its cities, with its own deadlines and quotas.
+
+    Records R-DEADLINES and R-QUOTAS as data of the batch (002 二, 003 三(二)): e.g. Guangdong's
+    cities report by 2026-03-30, Fujian's by 2026-04-04 with per-city quotas.
+    """
+
+    context: ClassVar[Context] = "submission"
+    subject_kind: ClassVar[SubjectKind] = "batch"
+
+    batch_id: Text
+    province: ProvinceCode
+    notice: DocumentRef
+    city_review: bool = Field(description="whether cities make the first review (EIDB)")
+    deadlines: tuple[Deadline, ...] = ()
+    quotas: tuple[CityQuota, ...] = ()
+
+
+class ApplicationSubmitted(EventPayload):
+    """An application passed intake checks and is on file (R-MATERIALS, R-ELIGIBLE-*, R-ONE-DOMAIN).
+
+    The form is the validated application form (002 附件2/3) as JSON; matters of judgement that
+    the rules leave to people are listed in ``flags`` for the reviewers.
+    """
+
+    context: ClassVar[Context] = "submission"
+    subject_kind: ClassVar[SubjectKind] = "application"
+
+    application_id: Text
+    batch_id: str | None = None
+    programme: Programme
+    category: Category
+    name: Text = Field(description="the park's or enterprise's name")
+    applicant: Text = Field(description="申报单位名称")
+    city: str | None = None
+    domain: Text = Field(description="示范内容 (NIID) or 创建领域 (EIDB)")
+    uscc: str | None = Field(default=None, description="统一社会信用代码, enterprises")
+    zone: str | None = Field(default=None, description="所在开发区, parks")
+    form: dict[str, Any] = Field(default_factory=dict, description="the validated form")
+    flags: tuple[str, ...] = Field(default=(), description="matters of judgement flagged")
+
+
+class ApplicationRejected(EventPayload):
+    """An application was refused at a stage, with every rule it broke (R-PROCEDURE, R-FRAUD).
+
+    A late submission names R-DEADLINES with the deadline; a quota overrun R-QUOTAS; fraud
+    found during EIDB selection R-FRAUD (002/003 三(一)).
+    """
+
+    context: ClassVar[Context] = "submission"
+    subject_kind: ClassVar[SubjectKind] = "application"
+
+    application_id: Text
+    stage: Literal["submission", "city", "province", "ministry"]
+    reasons: tuple[RuleViolation, ...] = Field(min_length=1)
+    name: str | None = None
+
+
+class CityReviewCompleted(EventPayload):
+    """A city passed an EIDB application on to its province (002 二, 003 三(二); R-PROCEDURE).
+
+    The city checked the materials' completeness and authenticity and ranked it within its
+    quota (R-QUOTAS); a city that refuses records ApplicationRejected instead.
+    """
+
+    context: ClassVar[Context] = "submission"
+    subject_kind: ClassVar[SubjectKind] = "application"
+
+    application_id: Text
+    batch_id: Text
+    city: Text
+    category: Category
+    rank: Ordinal = Field(description="the city's order of preference within its quota")
+    summary_table: DocumentRef | None = Field(default=None, description="××市推荐汇总表")
+
+
+class ProvinciallyRecommended(EventPayload):
+    """A province recommended an application to the ministry (R-PROCEDURE, R-SUMMARY-TABLE).
+
+    One row of the province's summary table (附件1: 序号, 申报单位名称, 园区/企业名称, 申报类别,
+    申报创建领域), after its preliminary review with experts (001 第十一条(二)). ``dispatched_on``
+    is the postmark date that R-DEADLINES counts.
+    """
+
+    context: ClassVar[Context] = "submission"
+    subject_kind: ClassVar[SubjectKind] = "application"
+
+    application_id: Text
+    batch_id: Text
+    programme: Programme
+    serial_no: Ordinal = Field(description="序号 in the summary table")
+    applicant: Text
+    name: Text
+    category: Category
+    domain: Text
+    dispatched_on: date
+    recommendation: DocumentRef = Field(description="the province's recommendation document")
+    preliminary_score: Score | None = None
+    priority: tuple[PriorityGround, ...] = Field(default=(), description="R-PRIORITY grounds")
+
+
+class ProvinceSuspended(EventPayload):
+    """A province may not recommend in a batch, for fraud (R-SUSPENDED-PROVINCE, R-FRAUD).
+
+    001 第二十五条: fraud suspends the province's next batch. ``batch_number`` is that batch.
+    """
+
+    context: ClassVar[Context] = "submission"
+    subject_kind: ClassVar[SubjectKind] = "province"
+
+    province: ProvinceCode
+    programme: Programme
+    batch_number: Ordinal = Field(description="the batch in which the province may not recommend")
+    rule_id: Literal["R-SUSPENDED-PROVINCE"] = "R-SUSPENDED-PROVINCE"
+    reason: Text
+    causing_events: tuple[EventRef, ...] = Field(
+        min_length=1, description="the FraudDetected events that caused it"
+    )

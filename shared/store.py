@@ -1,0 +1,55 @@
+"""The base of every service's ``eventsourcing`` application: its own event store, with tracking.
+
+Each service records its domain events in its own store (an SQLite file under ``var/`` by default,
+PostgreSQL when configured). The recorder is a *process* recorder, so the stream sequence a consumer
+processed is recorded in the same transaction as the events it decided (DESIGN.md, "Consuming is
+exactly-once in effect"), and the relay keeps its own position there too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import ProcessRecorder, Tracking
+
+OUTBOX = "outbox"
+"""The tracking name under which the relay records the last notification it published."""
+
+
+class ServiceApplication(Application[UUID]):
+    """An ``eventsourcing`` application whose recorder also keeps tracking records."""
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        recorder = self.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        return recorder
+
+    def position(self, upstream: str) -> int:
+        """The last stream sequence (or notification id) recorded as processed for ``upstream``."""
+        return self.process_recorder.max_tracking_id(upstream) or 0
+
+    def record(self, *aggregates: Any, upstream: str | None = None, position: int = 0) -> None:
+        """Save the aggregates' new events and, when given, the processed position, atomically."""
+        tracking = Tracking(application_name=upstream, notification_id=position) if upstream else None
+        processing = ProcessingEvent[UUID](tracking=tracking)
+        processing.collect_events(*aggregates)
+        recordings = self._record(processing)
+        self._notify(recordings)
+
+    def advance(self, upstream: str, position: int) -> None:
+        """Record ``position`` as processed for ``upstream`` with no new events."""
+        self.process_recorder.insert_tracking(Tracking(application_name=upstream, notification_id=position))
+
+
+EVENT_NAMESPACE = UUID("6f1c2b9e-3d4a-5e6f-8a7b-9c0d1e2f3a4b")
+
+
+def stable_event_id(domain_event: Any) -> UUID:
+    """The integration event id of a stored domain event: the same on every republish."""
+    return uuid5(EVENT_NAMESPACE, f"{domain_event.originator_id}:{domain_event.originator_version}")
