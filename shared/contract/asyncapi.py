@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Union
 
 import yaml
 from faststream.nats import NatsBroker
@@ -23,6 +23,7 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel, Field, create_model
 
 import shared.contract.events  # noqa: F401  (registers every event type)
+from shared.contract.commands import COMMAND_TYPES, CommandBody, IntakeMessage
 from shared.contract.envelope import EVENT_TYPES, Envelope, EventPayload
 from shared.contract.provinces import MINISTRY, PROVINCES
 from shared.contract.subjects import (
@@ -61,7 +62,7 @@ def build_asyncapi() -> str:
     """The AsyncAPI 3.0 document of every event and command, as YAML."""
     broker = NatsBroker()  # declared only: nothing here connects
     events = _event_types()
-    commands = dict(sorted(_command_types().items()))
+    commands = dict(sorted(COMMAND_TYPES.items()))
     for event_type, versions in events.items():
         _declare_event(broker, event_type, versions)
     for command_type, command in commands.items():
@@ -96,7 +97,7 @@ def _declare_event(broker: NatsBroker, event_type: str, versions: list[type[Even
         title=event_type,
         description=(
             f"{_doc(first)}\n\nOwned by the {first.context} context; subject kind "
-            f"{first.subject_kind}; schema version {numbers}."
+            f"{first.subject_kind}; schema version{'s' if len(versions) > 1 else ''} {numbers}."
         ),
     )
 
@@ -114,18 +115,7 @@ def _envelope_of(cls: type[EventPayload]) -> type[BaseModel]:
     )
 
 
-def _command_types() -> dict[str, type[BaseModel]]:
-    # The intake contract is optional here so that the event contract can be published alone.
-    try:
-        from shared.contract import commands
-    except ImportError:
-        return {}
-    return dict(getattr(commands, "COMMAND_TYPES", {}))
-
-
-def _declare_command(broker: NatsBroker, command_type: str, body: type[BaseModel]) -> None:
-    from shared.contract.commands import IntakeMessage
-
+def _declare_command(broker: NatsBroker, command_type: str, body: type[CommandBody]) -> None:
     message = create_model(
         f"{command_type}Intake",
         __base__=IntakeMessage,
@@ -133,11 +123,10 @@ def _declare_command(broker: NatsBroker, command_type: str, body: type[BaseModel
         command_type=(str, Field(json_schema_extra={"const": command_type})),
         body=(body, ...),
     )
-    context = getattr(body, "context")  # noqa: B009  (a ClassVar of every command body)
     broker.subscriber(
-        intake_subject(context, PROVINCE_PARAMETER, command_type),
+        intake_subject(body.context, PROVINCE_PARAMETER, command_type),
         title=command_type,
-        description=f"{_doc(body)}\n\nDecided by the {context} context.",
+        description=f"{_doc(body)}\n\nDecided by the {body.context} context.",
     )(_handler_taking(message))
 
 
@@ -155,8 +144,6 @@ def _handler_taking(model: type[BaseModel]) -> Callable[..., Coroutine[Any, Any,
 
 
 def _union(models: list[type[BaseModel]]) -> Any:
-    from typing import Union
-
     return Union[tuple(models)]  # noqa: UP007  (built at run time from a list)
 
 

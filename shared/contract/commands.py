@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from shared.contract.nested import validate_nested
 from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context, intake_subject
 
@@ -76,7 +77,7 @@ class IntakeMessage(BaseModel):
             klass = COMMAND_TYPES.get(str(data.get("command_type")))
             if klass is None:
                 raise ValueError(f"command_type {data.get('command_type')!r} is not in the contract")
-            data = {**data, "body": klass.model_validate(data["body"], strict=False)}
+            data = {**data, "body": validate_nested("body", klass, data["body"])}
         return data
 
     @property

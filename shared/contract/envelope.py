@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
 
+from shared.contract.nested import validate_nested
 from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context, event_subject
 
@@ -85,7 +86,7 @@ class Envelope(BaseModel):
             if not isinstance(version, int) or isinstance(version, bool):
                 return data  # the field validator reports it by name
             klass = payload_class(str(data.get("event_type")), version)
-            data = {**data, "payload": klass.model_validate(data["payload"], strict=False)}
+            data = {**data, "payload": validate_nested("payload", klass, data["payload"])}
         return data
 
     @model_validator(mode="after")

@@ -90,6 +90,18 @@ def _exact_int(value: object) -> object:
     return value
 
 
+def _exact_bool(value: object) -> object:
+    # Lax mode would read 1, "yes" and "on" as True.
+    if type(value) is not bool:
+        raise PydanticCustomError(
+            "bool_type", "Input should be true or false, not {kind}", {"kind": type(value).__name__}
+        )
+    return value
+
+
+ExactBool = Annotated[bool, BeforeValidator(_exact_bool)]
+"""A ``bool`` that refuses numbers and strings, whatever the validation mode."""
+
 _EXACT = BeforeValidator(_exact_int)
 # Bounds come before the validator: after it, pydantic renders them in the JSON schema as
 # ``ge``/``le`` instead of ``minimum``/``maximum``.
@@ -158,7 +170,7 @@ class Deadline(ValueObject):
     level: Level = Field(description="who receives: cities, the province, the ministry")
     due: date
     province: ProvinceCode | None = Field(default=None, description="None: every province")
-    postmark_counts: bool = True
+    postmark_counts: ExactBool = True
 
 
 class CityQuota(ValueObject):

@@ -18,6 +18,7 @@ from shared.contract.events_common import (
     Deadline,
     DocumentRef,
     EventRef,
+    ExactBool,
     Ordinal,
     PriorityGround,
     Programme,
@@ -64,7 +65,7 @@ class BatchForwarded(EventPayload):
     batch_id: Text
     province: ProvinceCode
     notice: DocumentRef
-    city_review: bool = Field(description="whether cities make the first review (EIDB)")
+    city_review: ExactBool = Field(description="whether cities make the first review (EIDB)")
     deadlines: tuple[Deadline, ...] = ()
     quotas: tuple[CityQuota, ...] = ()
 

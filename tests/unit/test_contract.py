@@ -450,6 +450,12 @@ def test_integer_fields_refuse_floats_booleans_and_strings_from_json(
         Envelope.from_json(json.dumps(wire(SAMPLES[event], **{field: value})))
 
 
+@pytest.mark.parametrize("value", [1, 0, "true", "yes", None])
+def test_boolean_fields_refuse_numbers_and_strings_from_json(value: object) -> None:
+    with pytest.raises(ValidationError, match="city_review"):
+        Envelope.from_json(json.dumps(wire(SAMPLES[BatchForwarded], city_review=value)))
+
+
 def test_a_payload_built_in_code_refuses_a_float_for_an_integer() -> None:
     with pytest.raises(ValidationError):
         StarRated(base_id="B", batch_id="R", evaluation_year=2025, stars=4.0)  # type: ignore[arg-type]

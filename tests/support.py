@@ -1,0 +1,71 @@
+"""Test support: run services in-process against a real server, and wait with a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from shared.bus.runtime import ServiceRuntime
+
+T = TypeVar("T")
+
+
+@contextlib.asynccontextmanager
+async def running(*runtimes: ServiceRuntime) -> AsyncIterator[tuple[ServiceRuntime, ...]]:
+    """Run the services until the block ends; a service that fails makes the block fail."""
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(runtime.run(stop)) for runtime in runtimes]
+    try:
+        await wait_until(lambda: all(r.consumers for r in runtimes) or _failed(tasks), timeout=10)
+        _raise_failures(tasks)
+        yield runtimes
+        _raise_failures(tasks)
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=15)
+
+
+def _failed(tasks: list[asyncio.Task[None]]) -> bool:
+    return any(task.done() for task in tasks)
+
+
+def _raise_failures(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+
+async def wait_until(
+    condition: Callable[[], Any | Awaitable[Any]], *, timeout: float = 10.0, interval: float = 0.02
+) -> Any:
+    """Poll ``condition`` until it is truthy; fail with a clear message after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if asyncio.iscoroutine(value) or isinstance(value, Awaitable):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+def at(day: str) -> datetime:
+    """A business time on ``day`` (YYYY-MM-DD), 09:00 UTC."""
+    return datetime.fromisoformat(f"{day}T09:00:00+00:00").astimezone(UTC)
+
+
+def park_application(**overrides: Any) -> dict[str, Any]:
+    """A valid NIID park application body (the shape of examples/niid-park-changsha.yaml)."""
+    body: dict[str, Any] = {
+        "programme": "NIID", "category": "park", "name": "长沙经济技术开发区",
+        "applicant": "长沙经济技术开发区管理委员会", "city": "长沙市",
+        "zone": "长沙经济技术开发区", "domain": "装备工业", "form": {"示范内容": "装备制造"},
+    }  # fmt: skip
+    body.update(overrides)
+    return body
