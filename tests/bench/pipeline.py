@@ -1,0 +1,444 @@
+"""The pipeline benchmark: ``python -m tests.bench.pipeline [--events N] [--postgres]``.
+
+In one run, in a temporary directory, with its own embedded nats-server (``sync_interval: always``)
+and its own stores (SQLite files, or a fresh PostgreSQL schema with ``--postgres``), it measures:
+
+(a) end to end: N valid ``SubmitApplication`` attempts published pipelined onto ``INTAKE`` (as a
+    province's tool would), decided by the submission service, relayed to ``EVENTS`` and applied by
+    the registry, both services running in this process; events/s from the first publish until the
+    registry has applied N events;
+(b) the registry's rebuild (``services.registry.rebuild.rebuild``) into a fresh store over the same
+    ``EVENTS`` stream;
+(c) beside them, the raw rates of the parts: JetStream publish awaiting each ack and pipelined, to
+    scratch streams with the log's settings, and a bare nats-py ordered-consumer read of ``EVENTS``.
+
+It prints exactly one JSON line on stdout; progress goes to stderr. Every loop has a count and a
+deadline (``--deadline`` seconds for the whole run). No test asserts a time: the figures depend on
+the machine, and ``docs/bench.md`` says how to read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy
+
+from demobase.client import intake_message
+from services.registry.adapters.db import open_database
+from services.registry.application import Registry
+from services.registry.bootstrap import build_registry
+from services.registry.config import SERVICE as REGISTRY
+from services.registry.queries import applied, digest, list_entries
+from services.registry.rebuild import rebuild
+from services.submission.bootstrap import build as build_submission
+from shared.bus.connection import connect
+from shared.bus.consumer import TrackedHandler
+from shared.bus.runtime import ServiceRuntime, Subscription
+from shared.bus.server import EmbeddedNats
+from shared.bus.streams import ensure_streams, log_stream_config
+from shared.config import POSTGRES, SQLITE, Settings
+from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS, INTAKE_STREAM, intake_subject
+from shared.logging import configure_logging
+from tests.support import at, park_application, running
+
+DEFAULT_EVENTS = 2000
+DEFAULT_DEADLINE = 170.0
+PROVINCES = ("110000", "310000", "320000", "330000", "430000", "440000", "510000", "610000")
+READ_MIN_SECONDS = 1.0
+READ_MAX_PASSES = 50
+POLL_SECONDS = 0.02
+
+KEYS = (
+    "events", "e2e_events_per_s", "rebuild_events_per_s", "raw_publish_acked_per_s",
+    "raw_publish_pipelined_per_s", "raw_ordered_read_per_s", "e2e_vs_raw_publish",
+    "rebuild_vs_raw_read", "machine",
+)  # fmt: skip
+"""The keys every result has (the smoke test checks them)."""
+
+
+class BenchTimeoutError(RuntimeError):
+    """A phase of the bench did not finish within its share of the deadline."""
+
+
+def say(message: str) -> None:
+    """Human progress, on stderr (stdout carries only the JSON line)."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Deadline:
+    """The whole run's deadline; every loop checks it."""
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    def check(self, what: str) -> None:
+        if time.monotonic() > self.at:
+            raise BenchTimeoutError(f"deadline passed during {what}")
+
+    async def within(self, awaitable: Awaitable[Any], what: str) -> Any:
+        try:
+            return await asyncio.wait_for(awaitable, timeout=max(self.left(), 0.001))
+        except TimeoutError:
+            raise BenchTimeoutError(f"deadline passed during {what}") from None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One intake message, encoded before the clock starts."""
+
+    subject: str
+    data: bytes
+    msg_id: str
+
+
+def attempts(count: int) -> list[Attempt]:
+    """``count`` valid NIID park applications from several provinces, each with its own id."""
+    issued = at("2026-03-20")
+    result = []
+    for i in range(count):
+        province = PROVINCES[i % len(PROVINCES)]
+        body = park_application(name=f"示范园区{i:06d}", applicant=f"园区管理委员会{i:06d}")
+        message = intake_message("SubmitApplication", body, province, f"province:{province}", issued)
+        data = json.dumps(message, ensure_ascii=False).encode()
+        subject = intake_subject("submission", province, "SubmitApplication")
+        result.append(Attempt(subject, data, message["command_id"]))
+    return result
+
+
+def rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds > 0 else 0.0
+
+
+def ratio(part: float, whole: float) -> float:
+    return round(part / whole, 4) if whole > 0 else 0.0
+
+
+# --- (c) raw rates ---------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def scratch_stream(js: JetStreamContext, name: str) -> AsyncIterator[str]:
+    """A stream with the log's settings (file storage, dedupe window) on ``bench.<name>.>``."""
+    subjects = f"bench.{name.lower()}.>"
+    await js.add_stream(config=log_stream_config(name, subjects, "demobase bench scratch"))
+    try:
+        yield subjects.removesuffix(">")
+    finally:
+        with contextlib.suppress(Exception):
+            await js.delete_stream(name)
+
+
+async def publish_acked(js: JetStreamContext, items: list[Attempt], deadline: Deadline) -> float:
+    """Seconds to publish ``items`` one at a time, awaiting each ack."""
+    async with scratch_stream(js, "BENCH_ACKED") as prefix:
+        started = time.perf_counter()
+        for item in items:
+            deadline.check("raw acked publish")
+            ack = await js.publish(
+                prefix + "x", item.data, stream="BENCH_ACKED", headers={"Nats-Msg-Id": item.msg_id}
+            )
+            assert not ack.duplicate
+        return time.perf_counter() - started
+
+
+async def publish_pipelined(
+    js: JetStreamContext, items: list[Attempt], stream: str, subject: Callable[[Attempt], str],
+    deadline: Deadline, what: str,
+) -> float:  # fmt: skip
+    """Seconds to publish ``items`` without waiting between them, until the last ack arrived."""
+    started = time.perf_counter()
+    futures = []
+    for item in items:
+        deadline.check(what)
+        futures.append(
+            await js.publish_async(
+                subject(item), item.data, stream=stream, headers={"Nats-Msg-Id": item.msg_id},
+                wait_stall=max(deadline.left(), 0.001),
+            )  # fmt: skip
+        )
+    acks = await deadline.within(asyncio.gather(*futures), what)
+    elapsed = time.perf_counter() - started
+    duplicates = sum(1 for ack in acks if ack.duplicate)
+    if duplicates:
+        raise RuntimeError(f"{what}: {duplicates} of {len(acks)} acks said duplicate")
+    return elapsed
+
+
+async def raw_publish_pipelined(
+    js: JetStreamContext, items: list[Attempt], deadline: Deadline
+) -> float:
+    async with scratch_stream(js, "BENCH_PIPELINED") as prefix:
+        return await publish_pipelined(
+            js, items, "BENCH_PIPELINED", lambda _: prefix + "x", deadline, "raw pipelined publish"
+        )
+
+
+async def ordered_read_once(js: JetStreamContext, last: int, deadline: Deadline) -> int:
+    """Read ``EVENTS`` from sequence 1 to ``last`` with an ordered consumer; return the count."""
+    sub = await js.subscribe(
+        EVENTS_SUBJECTS, stream=EVENTS_STREAM, ordered_consumer=True,
+        deliver_policy=DeliverPolicy.ALL,
+    )  # fmt: skip
+    count = 0
+    try:
+        while count < last:
+            deadline.check("raw ordered read")
+            message = await sub.next_msg(timeout=max(min(deadline.left(), 10.0), 0.001))
+            count += 1
+            if message.metadata.sequence.stream >= last:
+                break
+    finally:
+        await sub.unsubscribe()
+    return count
+
+
+async def raw_ordered_read(js: JetStreamContext, deadline: Deadline) -> tuple[int, float, int]:
+    """Messages, seconds and passes of whole-stream reads, repeated until the time is measurable."""
+    last = (await js.stream_info(EVENTS_STREAM)).state.last_seq
+    total, passes = 0, 0
+    started = time.perf_counter()
+    while passes < READ_MAX_PASSES and time.perf_counter() - started < READ_MIN_SECONDS:
+        read = await ordered_read_once(js, last, deadline)
+        if read != last:
+            raise RuntimeError(f"ordered read gave {read} messages, the stream holds {last}")
+        total += read
+        passes += 1
+    return total, time.perf_counter() - started, passes
+
+
+# --- (a) end to end ------------------------------------------------------------------------
+
+
+def registry_runtime(settings: Settings, registry: Registry) -> ServiceRuntime:
+    """The registry's projection consumer as ``bootstrap.build`` makes it, without the HTTP task."""
+    assert settings.nats_url is not None
+    handler: TrackedHandler = registry
+    return ServiceRuntime(
+        service=REGISTRY, nats_url=settings.nats_url, handler=handler,
+        subscriptions=(Subscription(EVENTS_STREAM, EVENTS_SUBJECTS),),
+    )  # fmt: skip
+
+
+async def end_to_end(
+    settings: Settings, js: JetStreamContext, items: list[Attempt], deadline: Deadline
+) -> dict[str, Any]:
+    """Publish every attempt pipelined and wait until the registry has applied as many events."""
+    count = len(items)
+    registry = build_registry(settings)
+    submission = build_submission(settings)
+    async with running(submission, registry_runtime(settings, registry)):
+        say(f"e2e: publishing {count} intake messages while submission and registry run")
+        started = time.perf_counter()
+        published = await publish_pipelined(
+            js, items, INTAKE_STREAM, lambda item: item.subject, deadline, "e2e intake publish"
+        )
+        relayed_at: float | None = None
+        applied_count = 0
+        while True:
+            deadline.check(f"e2e wait (registry applied {applied_count} of {count})")
+            applied_count = applied(registry.db, EVENTS_STREAM)[0]
+            now = time.perf_counter()
+            if relayed_at is None:
+                on_log = (await js.stream_info(EVENTS_STREAM)).state.messages
+                if on_log >= count:
+                    relayed_at = now
+            if applied_count >= count:
+                finished = now
+                relayed_at = relayed_at or now
+                break
+            await asyncio.sleep(POLL_SECONDS)
+    elapsed = finished - started
+    entries = list_entries(registry.db)
+    return {
+        "elapsed": elapsed,
+        "registry_applied": applied_count,
+        "registry_entries": len(entries),
+        "registry_submitted": sum(1 for entry in entries if entry["status"] == "submitted"),
+        "live_digest": digest(registry.db),
+        "breakdown_s": {
+            "intake_all_acked": round(published, 3),
+            "events_all_on_log": round(relayed_at - started, 3),
+            "registry_all_applied": round(elapsed, 3),
+        },
+    }
+
+
+# --- (b) rebuild ---------------------------------------------------------------------------
+
+
+async def timed_rebuild(
+    settings: Settings, js: JetStreamContext, deadline: Deadline
+) -> tuple[int, float, float, str]:
+    """Events, seconds in all, seconds until the last batch was applied, digest of a rebuild."""
+    fresh = Registry(open_database(settings, name="rebuild"))
+    applied_at: list[float] = []
+
+    def progress(done: int, last: int) -> None:
+        if done >= last:
+            applied_at.append(time.perf_counter())
+
+    started = time.perf_counter()
+    result = await deadline.within(rebuild(fresh, js, progress=progress), "rebuild")
+    elapsed = time.perf_counter() - started
+    fresh.db.close()
+    return result.events, elapsed, (applied_at[0] if applied_at else time.perf_counter()) - started, result.digest  # fmt: skip
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def postgres_schema(settings: Settings) -> Iterator[None]:
+    """A fresh schema for the bench's stores, dropped afterwards."""
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=settings.postgres_dbname, host=settings.postgres_host,
+        port=settings.postgres_port, user=settings.postgres_user,
+        password=settings.postgres_password or None,
+    )  # fmt: skip
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
+    try:
+        yield
+    finally:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{settings.postgres_schema}" CASCADE')
+
+
+def bench_settings(var_dir: Path, nats_url: str, use_postgres: bool) -> Settings:
+    if use_postgres:
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        return Settings(
+            var_dir=var_dir, nats_url=nats_url, persistence_module=POSTGRES, postgres_schema=schema
+        )
+    return Settings(var_dir=var_dir, nats_url=nats_url, persistence_module=SQLITE)
+
+
+async def measure(events: int, use_postgres: bool, deadline: Deadline, tmp: Path) -> dict[str, Any]:
+    server = EmbeddedNats(tmp / "nats", name="bench").start()
+    try:
+        version = str(server.varz().get("version", "unknown"))
+        settings = bench_settings(tmp / "var", server.url, use_postgres)
+        schema = postgres_schema(settings) if use_postgres else contextlib.nullcontext()
+        with schema:
+            nc: Client = await connect(server.url, "bench")
+            try:
+                return await measure_on(nc, settings, events, deadline, version)
+            finally:
+                await nc.drain()
+    finally:
+        server.stop()
+
+
+async def measure_on(
+    nc: Client, settings: Settings, events: int, deadline: Deadline, version: str
+) -> dict[str, Any]:
+    js = nc.jetstream()
+    await ensure_streams(js)
+    items = attempts(events)
+
+    say(f"raw: publishing {events} messages awaiting each ack")
+    acked_s = await publish_acked(js, items, deadline)
+    say(f"raw: publishing {events} messages pipelined")
+    pipelined_s = await raw_publish_pipelined(js, items, deadline)
+
+    e2e = await end_to_end(settings, js, items, deadline)
+    on_log = (await js.stream_info(EVENTS_STREAM)).state.messages
+
+    say(f"raw: reading EVENTS ({on_log} messages) with an ordered consumer")
+    read_count, read_s, read_passes = await raw_ordered_read(js, deadline)
+
+    say("rebuild: replaying EVENTS into a fresh registry store")
+    rebuilt, rebuild_s, rebuild_apply_s, rebuilt_digest = await timed_rebuild(settings, js, deadline)
+
+    e2e_rate = rate(events, e2e["elapsed"])
+    acked_rate = rate(events, acked_s)
+    read_rate = rate(read_count, read_s)
+    rebuild_rate = rate(rebuilt, rebuild_s)
+    return {
+        "events": events,
+        "e2e_events_per_s": e2e_rate,
+        "rebuild_events_per_s": rebuild_rate,
+        "raw_publish_acked_per_s": acked_rate,
+        "raw_publish_pipelined_per_s": rate(events, pipelined_s),
+        "raw_ordered_read_per_s": read_rate,
+        "e2e_vs_raw_publish": ratio(e2e_rate, acked_rate),
+        "rebuild_vs_raw_read": ratio(rebuild_rate, read_rate),
+        "counts": {
+            "intake_published": events,
+            "events_on_log": on_log,
+            "registry_applied": e2e["registry_applied"],
+            "registry_entries": e2e["registry_entries"],
+            "registry_submitted": e2e["registry_submitted"],
+            "rebuild_events": rebuilt,
+            "rebuild_matches_live": rebuilt_digest == e2e["live_digest"],
+            "ordered_read_passes": read_passes,
+        },
+        "seconds": {
+            **e2e["breakdown_s"],
+            "rebuild": round(rebuild_s, 3),
+            "rebuild_until_last_batch": round(rebuild_apply_s, 3),
+            "raw_publish_acked": round(acked_s, 3),
+            "raw_publish_pipelined": round(pipelined_s, 3),
+        },
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "nats_server": version,
+            "nats_sync_interval": "always",
+            "persistence": settings.persistence_module,
+            "platform": platform.platform(),
+        },
+    }
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.pipeline", description=__doc__)
+    parser.add_argument("--events", type=int, default=DEFAULT_EVENTS, help="N (default 2000)")
+    parser.add_argument(
+        "--postgres", action="store_true", help="use PostgreSQL from POSTGRES_* (a fresh schema)"
+    )
+    parser.add_argument("--deadline", type=float, default=DEFAULT_DEADLINE, help="seconds in all")
+    parser.add_argument("--log-level", default="WARNING", help="the services' log level")
+    args = parser.parse_args(argv)
+    if args.events < 1:
+        parser.error("--events must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the bench, print its one JSON line on stdout and return the figures."""
+    args = parse(argv)
+    configure_logging("bench", log_format="json", level=args.log_level)
+    deadline = Deadline.after(args.deadline)
+    with tempfile.TemporaryDirectory(prefix="demobase-bench-", ignore_cleanup_errors=True) as tmp:
+        result = asyncio.run(measure(args.events, args.postgres, deadline, Path(tmp)))
+    say(f"done in {args.deadline - deadline.left():.1f} s")
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return result
+
+
+if __name__ == "__main__":
+    main()
