@@ -15,11 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from demobase.client import ClientError, registry_get, submit_file
 from shared.config import Settings, resolve_nats_url
 from shared.contract.commands import IntakeDecision
 from shared.contract.provinces import PROVINCES, province_code
-
-from demobase.client import ClientError, registry_get, submit_file
 
 app = typer.Typer(help="demobase: MIIT national demonstration-base programmes on an event log.",
                   no_args_is_help=True)  # fmt: skip
@@ -79,13 +78,17 @@ def _await_in_registry(settings: Settings, subject_id: str, timeout: float = 5.0
 
 @app.command()
 def submit(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON or YAML application")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON or YAML application")
+    ],
     effective_date: EffectiveDate = None,
 ) -> None:
-    """Publish an application on the intake subject, as a province's tool would, and await the decision."""
+    """Publish an application on the intake, as a province tool would; await the decision."""
     settings = Settings()
     try:
-        decision = submit_file(file, settings, resolve_nats_url(settings), _effective(effective_date))
+        decision = submit_file(
+            file, settings, resolve_nats_url(settings), _effective(effective_date)
+        )
         _print_decision(decision)
         if decision.subject_id:
             entry = _await_in_registry(settings, decision.subject_id)
@@ -99,7 +102,9 @@ def submit(
 
 @app.command()
 def demo(
-    examples: Annotated[Path, typer.Option(help="folder of example applications")] = Path("examples"),
+    examples: Annotated[Path, typer.Option(help="folder of example applications")] = Path(
+        "examples"
+    ),
 ) -> None:
     """Submit every example application into a running system (`make run` first)."""
     settings = Settings()
@@ -114,7 +119,9 @@ def demo(
 
 @registry_app.command("list")
 def registry_list(
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON array, one object per entry")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="one JSON array, one object per entry")
+    ] = False,
     programme: Annotated[str | None, typer.Option(help="NIID or EIDB")] = None,
     province: Annotated[str | None, typer.Option(help="code or name")] = None,
     status: Annotated[str | None, typer.Option()] = None,
@@ -151,8 +158,9 @@ def registry_show(
         typer.echo(json.dumps(entry, ensure_ascii=False, indent=1))
         return
     console.print(f"[bold]{entry['name']}[/bold]  {entry['id']}")
-    console.print(f"{PROVINCES.get(entry['province'], entry['province'])} · {entry['programme']} · "
-                  f"{entry['domain']} · status [bold]{entry['status']}[/bold] since {entry['since']}")  # fmt: skip
+    where = PROVINCES.get(entry["province"], entry["province"])
+    status = f"status [bold]{entry['status']}[/bold] since {entry['since']}"
+    console.print(f"{where} · {entry['programme']} · {entry['domain']} · {status}")
     table = Table("seq", "event", "occurred", "recorded", "actor", "event id")
     for line in entry["timeline"]:
         table.add_row(str(line["sequence"]), line["event_type"], line["occurred_at"],
@@ -175,9 +183,9 @@ def registry_rebuild(
     batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
 ) -> None:
     """Drop the registry and replay the event log from sequence 1; print count and digest."""
-    from shared.bus.connection import connect
     from services.registry.bootstrap import build_registry
     from services.registry.rebuild import rebuild
+    from shared.bus.connection import connect
 
     settings = Settings()
 
@@ -219,5 +227,3 @@ def contract_asyncapi(
 
 def main() -> None:
     app()
-
-

@@ -67,7 +67,7 @@ async def send_command(
         )  # fmt: skip
         try:
             reply = await sub.next_msg(timeout=timeout)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             raise ClientError(
                 f"no decision within {timeout} s; the attempt is kept on the intake stream "
                 f"(command {message['command_id']}); is `make run` up?"
@@ -77,7 +77,9 @@ async def send_command(
         await nc.drain()
 
 
-def submit_file(path: Path, settings: Settings, nats_url: str, effective: datetime | None) -> IntakeDecision:
+def submit_file(
+    path: Path, settings: Settings, nats_url: str, effective: datetime | None
+) -> IntakeDecision:
     document = read_document(path)
     province = document.pop("province", None)
     if not isinstance(province, str):
@@ -108,4 +110,6 @@ def registry_get(settings: Settings, path: str, **query: str | None) -> Any:
         raise ClientError(f"registry: {detail}") from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise ClientError(f"registry not reachable at {url} ({reason}); is `make run` up?") from None
+        raise ClientError(
+            f"registry not reachable at {url} ({reason}); is `make run` up?"
+        ) from None

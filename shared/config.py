@@ -9,12 +9,13 @@ Persistence follows the ``eventsourcing`` library's own variables: ``PERSISTENCE
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SQLITE = "eventsourcing.sqlite"
-POSTGRES = "eventsourcing.postgres"
+PersistenceModule = Literal["eventsourcing.sqlite", "eventsourcing.postgres"]
+SQLITE: Final = "eventsourcing.sqlite"
+POSTGRES: Final = "eventsourcing.postgres"
 
 
 class Settings(BaseSettings):
@@ -24,7 +25,7 @@ class Settings(BaseSettings):
 
     nats_url: str | None = None
     var_dir: Path = Path("var")
-    persistence_module: Literal["eventsourcing.sqlite", "eventsourcing.postgres"] = SQLITE
+    persistence_module: PersistenceModule = SQLITE
     postgres_dbname: str = "postgres"
     postgres_host: str = "127.0.0.1"
     postgres_port: int = 5432

@@ -23,7 +23,9 @@ RELAY_LAG = Gauge(
     "demobase_relay_lag_events", "Events stored in the service but not yet published", ["service"]
 )
 CONSUMER_LAG = Gauge(
-    "demobase_consumer_lag_messages", "Messages on the stream not yet processed", ["service", "stream"]
+    "demobase_consumer_lag_messages",
+    "Messages on the stream not yet processed",
+    ["service", "stream"],
 )
 
 

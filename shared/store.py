@@ -36,7 +36,9 @@ class ServiceApplication(Application[UUID]):
 
     def record(self, *aggregates: Any, upstream: str | None = None, position: int = 0) -> None:
         """Save the aggregates' new events and, when given, the processed position, atomically."""
-        tracking = Tracking(application_name=upstream, notification_id=position) if upstream else None
+        tracking = (
+            Tracking(application_name=upstream, notification_id=position) if upstream else None
+        )
         processing = ProcessingEvent[UUID](tracking=tracking)
         processing.collect_events(*aggregates)
         recordings = self._record(processing)
@@ -44,7 +46,9 @@ class ServiceApplication(Application[UUID]):
 
     def advance(self, upstream: str, position: int) -> None:
         """Record ``position`` as processed for ``upstream`` with no new events."""
-        self.process_recorder.insert_tracking(Tracking(application_name=upstream, notification_id=position))
+        self.process_recorder.insert_tracking(
+            Tracking(application_name=upstream, notification_id=position)
+        )
 
 
 EVENT_NAMESPACE = UUID("6f1c2b9e-3d4a-5e6f-8a7b-9c0d1e2f3a4b")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.evaluation.domain import Base
 from shared.contract.envelope import Envelope
 from shared.store import ServiceApplication
-
-from services.evaluation.domain import Base
 
 
 class EvaluationApplication(ServiceApplication):

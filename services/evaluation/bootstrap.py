@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from services.evaluation.application import EvaluationApplication, translate
+from services.evaluation.config import SERVICE
+from services.evaluation.policies import reactions
 from shared.bus.policies import PolicyHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import EVENTS_STREAM
-
-from services.evaluation.application import EvaluationApplication, translate
-from services.evaluation.config import SERVICE
-from services.evaluation.policies import reactions
 
 
 def build(settings: Settings) -> ServiceRuntime:

@@ -8,7 +8,7 @@ star ratings, incidents and revocations attach to it (RULES.md, "Life of a title
 from __future__ import annotations
 
 from datetime import date
-from uuid import UUID, NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from services.evaluation.application import EvaluationApplication
 from shared.bus.policies import Reaction
 from shared.contract.envelope import Envelope
 from shared.contract.events import TitleAwarded
-
-from services.evaluation.application import EvaluationApplication
 
 
 def reactions(app: EvaluationApplication) -> dict[str, Reaction]:

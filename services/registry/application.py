@@ -1,10 +1,8 @@
-"""The registry's application: apply the log live, one event at a time, or rebuild it from sequence 1."""
+"""The registry's application: apply the log live, one event at a time, or rebuild from 1."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from shared.bus.consumer import Delivery, TransientError
 
 from services.registry.adapters.db import Database
 from services.registry.projections import (
@@ -14,6 +12,7 @@ from services.registry.projections import (
     drop_tables,
     position,
 )
+from shared.bus.consumer import Delivery, TransientError
 
 
 class Registry:
@@ -40,7 +39,9 @@ class Registry:
     def apply_batch(self, stream: str, batch: Sequence[tuple[int, bytes]]) -> int:
         """Apply events in order in one transaction; return how many were new."""
         with self.db.transaction() as cursor:
-            return sum(apply(cursor, self.db.table_prefix, stream, seq, data) for seq, data in batch)
+            return sum(
+                apply(cursor, self.db.table_prefix, stream, seq, data) for seq, data in batch
+            )
 
     def drop(self) -> None:
         """Forget everything; the next events applied start from sequence 1."""

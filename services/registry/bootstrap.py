@@ -8,15 +8,14 @@ from pathlib import Path
 import structlog
 import uvicorn
 
-from shared.bus.runtime import ServiceRuntime, Subscription
-from shared.bus.server import port_is_free
-from shared.config import Settings, resolve_nats_url
-from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS
-
 from services.registry.adapters.db import open_database
 from services.registry.application import Registry
 from services.registry.config import SERVICE, registry_url_file
 from services.registry.entrypoints.http import create_app
+from shared.bus.runtime import ServiceRuntime, Subscription
+from shared.bus.server import port_is_free
+from shared.config import Settings, resolve_nats_url
+from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS
 
 log = structlog.get_logger()
 
@@ -43,13 +42,13 @@ def build(settings: Settings) -> ServiceRuntime:
 
     async def serve(stop: asyncio.Event) -> None:
         task = asyncio.create_task(server.serve())
-        while not server.started and not task.done():
+        while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn has no event)
             await asyncio.sleep(0.05)
         if task.done():
             task.result()
         port = server.servers[0].sockets[0].getsockname()[1]
         url = f"http://{host}:{port}"
-        Path(registry_url_file(settings)).write_text(url + "\n")
+        Path(registry_url_file(settings)).write_text(url + "\n")  # noqa: ASYNC240 (once, tiny)
         log.info("registry page", url=url)
         print(f"registry page: {url}/", flush=True)
         await stop.wait()

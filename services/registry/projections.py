@@ -13,9 +13,8 @@ import hashlib
 import json
 from typing import Any
 
-from shared.contract.envelope import Envelope
-
 from services.registry.adapters.db import Cursor, Database
+from shared.contract.envelope import Envelope
 
 GENESIS = "0" * 64
 
@@ -43,7 +42,8 @@ def schema(prefix: str) -> list[str]:
         f"""CREATE TABLE IF NOT EXISTS {prefix}entries (
             subject_id TEXT PRIMARY KEY, kind TEXT NOT NULL, province TEXT NOT NULL,
             name TEXT, programme TEXT, category TEXT, domain TEXT, city TEXT, batch_id TEXT,
-            applicant TEXT, status TEXT NOT NULL, since TEXT NOT NULL, last_sequence BIGINT NOT NULL,
+            applicant TEXT, status TEXT NOT NULL, since TEXT NOT NULL,
+            last_sequence BIGINT NOT NULL,
             correlation_id TEXT NOT NULL)""",
         f"""CREATE TABLE IF NOT EXISTS {prefix}timeline (
             sequence BIGINT PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, event_type TEXT NOT NULL,
@@ -112,7 +112,8 @@ def apply(cursor: Cursor, prefix: str, stream: str, sequence: int, data: bytes) 
     )  # fmt: skip
     cursor.execute(
         f"""INSERT INTO {prefix}position (stream, sequence, chain) VALUES (?, ?, ?)
-            ON CONFLICT (stream) DO UPDATE SET sequence = excluded.sequence, chain = excluded.chain""",
+            ON CONFLICT (stream) DO UPDATE
+            SET sequence = excluded.sequence, chain = excluded.chain""",
         (stream, sequence, chain),
     )
     return True
@@ -137,8 +138,10 @@ def _update_entry(cursor: Cursor, prefix: str, sequence: int, envelope: Envelope
                 city = COALESCE(excluded.city, {prefix}entries.city),
                 batch_id = COALESCE(excluded.batch_id, {prefix}entries.batch_id),
                 applicant = COALESCE(excluded.applicant, {prefix}entries.applicant),
-                status = CASE WHEN CAST(? AS TEXT) IS NULL THEN {prefix}entries.status ELSE excluded.status END,
-                since = CASE WHEN CAST(? AS TEXT) IS NULL THEN {prefix}entries.since ELSE excluded.since END,
+                status = CASE WHEN CAST(? AS TEXT) IS NULL
+                    THEN {prefix}entries.status ELSE excluded.status END,
+                since = CASE WHEN CAST(? AS TEXT) IS NULL
+                    THEN {prefix}entries.since ELSE excluded.since END,
                 last_sequence = excluded.last_sequence""",
         (
             envelope.subject_id, kind, envelope.province, *values.values(),

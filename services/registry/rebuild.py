@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
-from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS
-
 from services.registry.application import Registry
 from services.registry.queries import digest
+from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS
 
 Progress = Callable[[int, int], None]
 """Called with (events applied so far, events to apply in all)."""

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from shared.bus.main import run_service
-
 from services.review.bootstrap import build
 from services.review.config import DEFAULT_METRICS_PORT, SERVICE
+from shared.bus.main import run_service
 
 run_service(SERVICE, build, DEFAULT_METRICS_PORT)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.review.domain import Candidate
 from shared.contract.envelope import Envelope
 from shared.store import ServiceApplication
-
-from services.review.domain import Candidate
 
 
 class ReviewApplication(ServiceApplication):

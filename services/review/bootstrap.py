@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from services.review.application import ReviewApplication, translate
+from services.review.config import SERVICE
+from services.review.policies import reactions
 from shared.bus.policies import PolicyHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import EVENTS_STREAM
-
-from services.review.application import ReviewApplication, translate
-from services.review.config import SERVICE
-from services.review.policies import reactions
 
 
 def build(settings: Settings) -> ServiceRuntime:

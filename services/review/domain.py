@@ -7,7 +7,7 @@ panels, scores, publicity and awards attach to it (RULES.md, "Selection": R-PROC
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID, NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 

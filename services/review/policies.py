@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from services.review.application import ReviewApplication
 from shared.bus.policies import Reaction
 from shared.contract.envelope import Envelope
 from shared.contract.events import ProvinciallyRecommended
-
-from services.review.application import ReviewApplication
 
 
 def reactions(app: ReviewApplication) -> dict[str, Reaction]:

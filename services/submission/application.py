@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.submission.domain import Application, application_id_for, violations_on_arrival
 from shared.contract.commands import IntakeMessage, SubmitApplication
 from shared.contract.envelope import Envelope, new_envelope
 from shared.contract.events import ApplicationRejected, ApplicationSubmitted, RuleViolation
 from shared.store import ServiceApplication, stable_event_id
-
-from services.submission.domain import Application, application_id_for, violations_on_arrival
 
 
 class SubmissionApplication(ServiceApplication):
@@ -35,10 +34,11 @@ class SubmissionApplication(ServiceApplication):
             province=message.province,
             details=body.model_dump(mode="json"),
             violations=[
-                vars(v) for v in violations_on_arrival(
+                vars(v)
+                for v in violations_on_arrival(
                     body.programme, body.category, body.domain, body.uscc
                 )
-            ],  # fmt: skip
+            ],
             actor=message.actor,
             occurred_at=message.issued_at,
             correlation_id=message.correlation_id,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from shared.bus.runtime import ServiceRuntime, Subscription
-from shared.config import Settings, resolve_nats_url
-from shared.contract.subjects import INTAKE_STREAM, intake_filter
-
 from services.submission.application import SubmissionApplication, translate
 from services.submission.config import SERVICE
 from services.submission.entrypoints.intake import SubmissionIntake
+from shared.bus.runtime import ServiceRuntime, Subscription
+from shared.config import Settings, resolve_nats_url
+from shared.contract.subjects import INTAKE_STREAM, intake_filter
 
 
 def build_application(settings: Settings) -> SubmissionApplication:

@@ -2,8 +2,5 @@
 
 from __future__ import annotations
 
-
 SERVICE = "submission"
 DEFAULT_METRICS_PORT = 9101
-
-

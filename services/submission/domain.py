@@ -8,20 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from uuid import UUID, NAMESPACE_URL, uuid5
+from typing import Any, get_args
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 from stdnum.cn import uscc as gb32100
 
-NIID_DOMAINS = (
-    "装备工业", "原材料工业", "消费品工业", "信息产业", "高技术转化应用", "产业转移合作", "新产业新业态",
-)  # fmt: skip
-EIDB_DOMAINS = (
-    "人工智能", "智能网联新能源汽车", "新型储能制造", "清洁低碳氢", "生物制造",
-    "智能机器人", "低空装备", "商业航天", "安全应急装备", "软件",
-)  # fmt: skip
-DOMAINS = {"NIID": NIID_DOMAINS, "EIDB": EIDB_DOMAINS}
+from shared.contract.events_common import EidbDomain, NiidDomain
+
+DOMAINS: dict[str, tuple[str, ...]] = {"NIID": get_args(NiidDomain), "EIDB": get_args(EidbDomain)}
+"""R-ONE-DOMAIN: each programme's domains, as the contract enumerates them."""
 
 APPLICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/application")
 
@@ -83,7 +79,9 @@ def check_enterprise_identity(category: str, uscc: str | None) -> Violation | No
     return None
 
 
-def violations_on_arrival(programme: str, category: str, domain: str, uscc: str | None) -> list[Violation]:
+def violations_on_arrival(
+    programme: str, category: str, domain: str, uscc: str | None
+) -> list[Violation]:
     """Every rule an application can fail on arrival, all of them reported at once."""
     checks = (
         check_applicant_kind(programme, category),
@@ -109,7 +107,19 @@ class Application(Aggregate):
     def create_id(application_id: str) -> UUID:
         return uuid5(APPLICATION_NAMESPACE, application_id)
 
-    @event("Received")
+    class Received(Aggregate.Created):
+        """An application arrived; ``violations`` lists the rules it failed, if any."""
+
+        application_id: str
+        province: str
+        details: dict[str, Any]
+        violations: list[dict[str, str]]
+        actor: str
+        occurred_at: datetime
+        correlation_id: UUID
+        causation_id: UUID
+
+    @event(Received)
     def __init__(
         self,
         application_id: str,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -31,7 +31,7 @@ from shared.metrics import CONSUMER_LAG, EVENTS_CONSUMED, HANDLER_SECONDS
 log = structlog.get_logger()
 
 REPLY_HEADER = "Demobase-Reply-To"
-"""Header naming a core-NATS subject where the publisher of an intake message awaits the decision."""
+"""Header naming a core-NATS subject where an intake message's publisher awaits the decision."""
 
 
 @dataclass(frozen=True)
@@ -97,17 +97,14 @@ class TrackedConsumer:
         # The store's position is the truth: the server-side consumer is rebuilt from it.
         with contextlib.suppress(NotFoundError):
             await self.js.delete_consumer(self.stream, self.durable)
-        start = {"deliver_policy": DeliverPolicy.ALL}
-        if self.position:
-            start = {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE}
         config = ConsumerConfig(
             durable_name=self.durable,
             filter_subject=self.filter_subject,
             ack_policy=AckPolicy.EXPLICIT,
             max_ack_pending=1,
             ack_wait=30,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE if self.position else DeliverPolicy.ALL,
             opt_start_seq=self.position + 1 if self.position else None,
-            **start,
         )
         await self.js.add_consumer(self.stream, config=config)
         return await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
@@ -138,6 +135,3 @@ class TrackedConsumer:
         reply_to = delivery.headers.get(REPLY_HEADER)
         if reply and reply_to:
             await self.nc.publish(reply_to, reply)
-
-
-Runner = Callable[[asyncio.Event], Awaitable[None]]

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from nats.aio.client import Client
@@ -43,7 +44,7 @@ class ServiceRuntime:
     subscriptions: tuple[Subscription, ...]
     app: ServiceApplication | None = None
     translate: Translate | None = None
-    extra_tasks: tuple[Callable[[asyncio.Event], Awaitable[None]], ...] = ()
+    extra_tasks: tuple[Callable[[asyncio.Event], Coroutine[Any, Any, None]], ...] = ()
     seam: Seam = field(init=False)
     nc: Client | None = None
     relay: OutboxRelay | None = None
@@ -73,7 +74,7 @@ class ServiceRuntime:
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set; a failing part stops the whole service, loudly."""
         await self.start()
-        parts = [consumer.run(stop) for consumer in self.consumers]
+        parts: list[Coroutine[Any, Any, None]] = [c.run(stop) for c in self.consumers]
         if self.relay is not None:
             parts.append(self.relay.run(stop))
         parts.extend(task(stop) for task in self.extra_tasks)

@@ -2,7 +2,7 @@
 
 Used by ``demobase run`` on a machine with no NATS of its own, and by the tests, which start one on
 a free loopback port with a temporary store. Every configuration sets ``sync_interval: always``:
-nats-server fsyncs only every two minutes by default, and acknowledged messages can be lost that way.
+nats-server fsyncs only every two minutes by default; acknowledged messages can be lost so.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 CONFIG_TEMPLATE = """\
-# Written by demobase; every demobase server fsyncs each write (DESIGN.md, "Durability is a setting").
+# Written by demobase: every server fsyncs each write (DESIGN.md, "Durability is a setting").
 server_name: {name}
 listen: 127.0.0.1:{port}
 http: 127.0.0.1:{http_port}

@@ -76,7 +76,9 @@ class IntakeMessage(BaseModel):
         if isinstance(data, dict) and isinstance(data.get("body"), dict):
             klass = COMMAND_TYPES.get(str(data.get("command_type")))
             if klass is None:
-                raise ValueError(f"command_type {data.get('command_type')!r} is not in the contract")
+                raise ValueError(
+                    f"command_type {data.get('command_type')!r} is not in the contract"
+                )
             data = {**data, "body": validate_nested("body", klass, data["body"])}
         return data
 

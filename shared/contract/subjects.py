@@ -48,7 +48,9 @@ def province_of(subject: str) -> str:
     """The province token of a ``bases.v1`` or ``intake.v1`` subject (its 4th token)."""
     tokens = subject.split(".")
     if len(tokens) != 5:
-        raise ValueError(f"subject {subject!r} does not have the form <root>.v1.<ctx>.<prov>.<type>")
+        raise ValueError(
+            f"subject {subject!r} does not have the form <root>.v1.<ctx>.<prov>.<type>"
+        )
     return tokens[3]
 
 

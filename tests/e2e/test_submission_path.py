@@ -29,7 +29,9 @@ pytestmark = pytest.mark.e2e
 def registry_runtime(settings: Settings, url: str) -> ServiceRuntime:
     """The registry's projection consumer without its HTTP server."""
     registry = build_registry(settings)
-    return ServiceRuntime("registry", url, registry, (Subscription(EVENTS_STREAM, EVENTS_SUBJECTS),))
+    return ServiceRuntime(
+        "registry", url, registry, (Subscription(EVENTS_STREAM, EVENTS_SUBJECTS),)
+    )
 
 
 def platform(settings: Settings, url: str) -> tuple[ServiceRuntime, ServiceRuntime]:
@@ -96,8 +98,11 @@ async def test_invalid_input_is_refused_by_field_and_only_the_attempt_is_kept(
         mismatch["province"] = "440000"  # the payload claims another province than its subject
         nc = await connect(nats_server.url, "test")
         js = nc.jetstream()
-        await js.publish("intake.v1.submission.430000.SubmitApplication",
-                         Envelope.__name__.encode(), stream=INTAKE_STREAM)  # not even JSON
+        await js.publish(
+            "intake.v1.submission.430000.SubmitApplication",
+            Envelope.__name__.encode(),
+            stream=INTAKE_STREAM,
+        )  # not even JSON
         intake = (await js.stream_info(INTAKE_STREAM)).state.messages
         await nc.drain()
     assert not decision.accepted and decision.recorded is None
@@ -138,7 +143,10 @@ async def test_a_payload_naming_another_province_than_its_subject_is_refused(
     ],
 )  # fmt: skip
 async def test_an_application_failing_a_rule_on_arrival_is_rejected_on_the_log_with_the_rule(
-    nats_server: EmbeddedNats, sqlite_settings: Settings, body: dict[str, Any], rule_id: str,
+    nats_server: EmbeddedNats,
+    sqlite_settings: Settings,
+    body: dict[str, Any],
+    rule_id: str,
     field: str,
 ) -> None:
     """R-ELIGIBLE-ENTERPRISE, R-ELIGIBLE-ZONE, R-ONE-DOMAIN on arrival: ApplicationRejected."""
@@ -158,12 +166,14 @@ async def test_an_application_failing_a_rule_on_arrival_is_rejected_on_the_log_w
 async def test_rebuilding_the_registry_from_the_log_gives_the_live_registry_byte_for_byte(
     nats_server: EmbeddedNats, settings: Settings
 ) -> None:
-    """The registry is a projection: dropped and replayed from sequence 1, it equals the live one."""
+    """The registry is a projection: dropped and replayed from sequence 1, it equals live."""
     submission_service, registry_service = platform(settings, nats_server.url)
     live_db = build_registry(settings).db
     async with running(submission_service, registry_service):
         for index in range(12):
-            body = park_application(name=f"示范园区{index}", domain="人工智能" if index % 4 else "装备工业")
+            body = park_application(
+                name=f"示范园区{index}", domain="人工智能" if index % 4 else "装备工业"
+            )
             await send_command(nats_server.url, "submission", submission(body))
         await wait_until(lambda: applied(live_db, EVENTS_STREAM)[0] == 12)
     live = digest(live_db)

@@ -76,7 +76,7 @@ class _PgCursor:
         self._cursor = cursor
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._cursor.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+        return self._cursor.execute(sql.replace("?", "%s"), params)
 
     def fetchall(self) -> list[Row]:
         return self._cursor.fetchall()

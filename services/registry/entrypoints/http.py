@@ -8,11 +8,10 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.contract.subjects import EVENTS_STREAM
-
 from services.registry.adapters.db import Database
 from services.registry.entrypoints import pages
 from services.registry.queries import applied, digest, find_entry, list_entries
+from shared.contract.subjects import EVENTS_STREAM
 
 
 def create_app(db: Database) -> FastAPI:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import structlog
 
+from services.submission.application import SubmissionApplication
 from shared.bus.consumer import Delivery
 from shared.contract.commands import IntakeDecision, Problem, SubmitApplication
 from shared.contract.subjects import EVENTS_STREAM
 from shared.intake import RefusedAttemptError, read_attempt, refused
 from shared.metrics import EVENTS_REJECTED
-
-from services.submission.application import SubmissionApplication
 
 log = structlog.get_logger()
 
@@ -44,13 +43,23 @@ class SubmissionIntake:
             EVENTS_REJECTED.labels(self.app.name, "rule").inc()
         log.info("application received", application_id=application.application_id,
                  status=application.status)  # fmt: skip
-        return IntakeDecision(
-            command_id=message.command_id,
-            accepted=application.accepted,
-            recorded="ApplicationSubmitted" if application.accepted else "ApplicationRejected",
-            subject_id=application.application_id,
-            problems=tuple(Problem(
-                field=v["field"], reason=v["message"], rule_id=v["rule_id"],
-                required=v["required"], given=v["given"],
-            ) for v in application.violations),  # fmt: skip
-        ).model_dump_json().encode()
+        return (
+            IntakeDecision(
+                command_id=message.command_id,
+                accepted=application.accepted,
+                recorded="ApplicationSubmitted" if application.accepted else "ApplicationRejected",
+                subject_id=application.application_id,
+                problems=tuple(
+                    Problem(
+                        field=v["field"],
+                        reason=v["message"],
+                        rule_id=v["rule_id"],
+                        required=v["required"],
+                        given=v["given"],
+                    )
+                    for v in application.violations
+                ),
+            )
+            .model_dump_json()
+            .encode()
+        )
