@@ -121,7 +121,9 @@ def attempts(count: int) -> list[Attempt]:
     for i in range(count):
         province = PROVINCES[i % len(PROVINCES)]
         body = park_application(name=f"示范园区{i:06d}", applicant=f"园区管理委员会{i:06d}")
-        message = intake_message("SubmitApplication", body, province, f"province:{province}", issued)
+        message = intake_message(
+            "SubmitApplication", body, province, f"province:{province}", issued
+        )
         data = json.dumps(message, ensure_ascii=False).encode()
         subject = intake_subject("submission", province, "SubmitApplication")
         result.append(Attempt(subject, data, message["command_id"]))
@@ -175,7 +177,10 @@ async def publish_pipelined(
         deadline.check(what)
         futures.append(
             await js.publish_async(
-                subject(item), item.data, stream=stream, headers={"Nats-Msg-Id": item.msg_id},
+                subject(item),
+                item.data,
+                stream=stream,
+                headers={"Nats-Msg-Id": item.msg_id},
                 wait_stall=max(deadline.left(), 0.001),
             )  # fmt: skip
         )
@@ -371,7 +376,9 @@ async def measure_on(
     read_count, read_s, read_passes = await raw_ordered_read(js, deadline)
 
     say("rebuild: replaying EVENTS into a fresh registry store")
-    rebuilt, rebuild_s, rebuild_apply_s, rebuilt_digest = await timed_rebuild(settings, js, deadline)
+    rebuilt, rebuild_s, rebuild_apply_s, rebuilt_digest = await timed_rebuild(
+        settings, js, deadline
+    )
 
     e2e_rate = rate(events, e2e["elapsed"])
     acked_rate = rate(events, acked_s)

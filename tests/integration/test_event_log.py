@@ -227,7 +227,9 @@ async def test_a_msg_id_is_deduplicated_across_the_whole_stream(js: JetStreamCon
     await js.publish(SUBJECT, b"first", headers={"Nats-Msg-Id": msg_id})
 
     other = await js.publish(
-        "bases.v1.submission.110000.ApplicationSubmitted", b"second", headers={"Nats-Msg-Id": msg_id}
+        "bases.v1.submission.110000.ApplicationSubmitted",
+        b"second",
+        headers={"Nats-Msg-Id": msg_id},
     )
 
     assert other.duplicate is True

@@ -91,7 +91,7 @@ def submit(app: SubmissionApplication, count: int, *, first: int = 1) -> None:
 
 
 def expected_log(app: SubmissionApplication) -> list[bytes]:
-    """What the relay must publish: every stored event's integration event, in notification order."""
+    """What the relay must publish: each stored event's integration event, in notification order."""
     notifications = app.process_recorder.select_notifications(1, 10_000)
     envelopes = [translate(app.mapper.to_domain_event(n)) for n in notifications]
     return [envelope.to_json() for envelope in envelopes if envelope is not None]
@@ -165,7 +165,9 @@ async def test_a_relay_that_crashes_between_publishing_and_recording_is_deduplic
     event_ids = [Envelope.from_json(data).event_id for data in stored]
     assert len(set(event_ids)) == count
     notifications = restarted_app.process_recorder.select_notifications(1, 10_000)
-    assert event_ids == [stable_event_id(restarted_app.mapper.to_domain_event(n)) for n in notifications]
+    assert event_ids == [
+        stable_event_id(restarted_app.mapper.to_domain_event(n)) for n in notifications
+    ]
     assert restarted_app.position(OUTBOX) == count
     assert sample("demobase_events_published_total", service) == count  # duplicates not counted
     assert sample("demobase_relay_lag_events", service) == 0

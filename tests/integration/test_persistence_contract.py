@@ -52,7 +52,7 @@ def new_application(number: int, *, rejected: bool = False) -> Application:
         details=details,
         violations=violations,
         actor="430000",
-        occurred_at=datetime(2026, 3, 2, 9, tzinfo=UTC) ,
+        occurred_at=datetime(2026, 3, 2, 9, tzinfo=UTC),
         correlation_id=uuid4(),
         causation_id=uuid4(),
     )
