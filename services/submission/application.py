@@ -63,6 +63,9 @@ def _received(event: Application.Received) -> Envelope:
             application_id=event.application_id,
             stage="submission",
             name=details["name"],
+            programme=details["programme"],
+            category=details["category"],
+            domain=details["domain"],
             reasons=tuple(RuleViolation(**v) for v in event.violations),
         )
     else:

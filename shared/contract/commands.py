@@ -13,12 +13,11 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from shared.contract.events_common import Category, Programme
 from shared.contract.nested import validate_nested
 from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context, intake_subject
 
-Programme = Literal["NIID", "EIDB"]
-Category = Literal["park", "enterprise"]
 
 
 class CommandBody(BaseModel):
@@ -100,9 +99,8 @@ class Problem(BaseModel):
 
     def __str__(self) -> str:
         rule = f"[{self.rule_id}] " if self.rule_id else ""
-        figures = ""
-        if self.required is not None or self.given is not None:
-            figures = f" (required: {self.required}; given: {self.given})"
+        shown = [f"{k}: {v}" for k, v in (("required", self.required), ("given", self.given)) if v]
+        figures = f" ({'; '.join(shown)})" if shown else ""
         return f"{rule}{self.field}: {self.reason}{figures}"
 
 

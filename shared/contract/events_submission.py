@@ -108,6 +108,9 @@ class ApplicationRejected(EventPayload):
     stage: Literal["submission", "city", "province", "ministry"]
     reasons: tuple[RuleViolation, ...] = Field(min_length=1)
     name: str | None = None
+    programme: Programme | None = Field(default=None, description="as the application gave it")
+    category: Category | None = None
+    domain: str | None = Field(default=None, description="as the application gave it")
 
 
 class CityReviewCompleted(EventPayload):
