@@ -8,7 +8,7 @@ may name a reply subject in the ``Demobase-Reply-To`` header to receive an :clas
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -17,7 +17,6 @@ from shared.contract.events_common import Category, Programme
 from shared.contract.nested import validate_nested
 from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context, intake_subject
-
 
 
 class CommandBody(BaseModel):
