@@ -64,7 +64,7 @@ def test_every_command_has_help() -> None:
         [], ["run"], ["submit"], ["demo"], ["registry"], ["registry", "list"], ["registry", "show"],
         ["registry", "digest"], ["registry", "rebuild"], ["contract", "asyncapi"],
     ]  # fmt: skip
-    for args in (command + ["--help"] for command in commands):
+    for args in ([*command, "--help"] for command in commands):
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
         assert "Usage" in result.output
