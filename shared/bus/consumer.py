@@ -119,8 +119,12 @@ class TrackedConsumer:
             self.stream, sequence, message.subject, message.data, dict(message.headers or {})
         )
         started = time.perf_counter()
+        msg_id = delivery.headers.get("Nats-Msg-Id")  # event id on the log, command id on intake
         try:
-            reply = await self.seam.call(self.handler.handle, delivery)
+            with structlog.contextvars.bound_contextvars(
+                stream=self.stream, sequence=sequence, event_id=msg_id
+            ):
+                reply = await self.seam.call(self.handler.handle, delivery)
         except TransientError as error:
             log.warning("transient failure, will retry", sequence=sequence, error=str(error))
             await message.nak(delay=self.retry_delay)
