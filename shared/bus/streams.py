@@ -30,6 +30,7 @@ def log_stream_config(name: str, subjects: str, description: str) -> StreamConfi
         max_age=0,
         max_bytes=-1,
         max_msgs=-1,
+        max_msgs_per_subject=-1,
         discard=DiscardPolicy.NEW,
         deny_delete=True,
         deny_purge=True,
@@ -45,10 +46,18 @@ STREAMS = (
 )
 
 
+CHECKED_FIELDS = (
+    "subjects", "storage", "retention", "deny_delete", "deny_purge",
+    "max_age", "max_bytes", "max_msgs", "max_msgs_per_subject", "duplicate_window",
+)  # fmt: skip
+"""What an existing stream must match: a stream that can lose, expire or fail to dedupe events
+(interest or work-queue retention, a message limit, a short duplicate window) is not the log."""
+
+
 def _check(existing: StreamConfig, wanted: StreamConfig) -> None:
     problems = [
         f"{field}={getattr(existing, field)!r} (wanted {getattr(wanted, field)!r})"
-        for field in ("subjects", "storage", "deny_delete", "deny_purge", "max_age", "max_bytes")
+        for field in CHECKED_FIELDS
         if getattr(existing, field) != getattr(wanted, field)
     ]
     if problems:

@@ -7,12 +7,13 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import ServerError
 
 from services.submission.application import SubmissionApplication
@@ -112,13 +113,34 @@ async def test_ensuring_the_streams_again_changes_nothing(js: JetStreamContext) 
     assert sorted(info.config.name for info in streams) == [EVENTS_STREAM, INTAKE_STREAM]
 
 
-async def test_a_log_stream_that_can_be_purged_is_refused_at_start_up(nc: Client) -> None:
-    js = nc.jetstream()
-    await js.add_stream(
-        StreamConfig(name=EVENTS_STREAM, subjects=["bases.v1.>"], storage=StorageType.FILE)
-    )
+LOG_SETTINGS: dict[str, Any] = {
+    "storage": StorageType.FILE, "deny_delete": True, "deny_purge": True, "max_age": 0,
+    "max_bytes": -1, "max_msgs": -1, "duplicate_window": DUPLICATE_WINDOW_SECONDS,
+}  # fmt: skip
 
-    with pytest.raises(StreamMisconfiguredError, match="deny_purge"):
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("deny_purge", False),
+        ("deny_delete", False),
+        ("storage", StorageType.MEMORY),
+        ("max_age", 30 * 86400.0),
+        ("max_msgs", 1000),
+        ("max_msgs_per_subject", 1),
+        ("retention", RetentionPolicy.INTEREST),
+        ("duplicate_window", 120.0),
+    ],
+)
+async def test_a_log_stream_that_could_lose_events_is_refused_at_start_up(
+    nc: Client, setting: str, value: Any
+) -> None:
+    """A stream created beforehand by someone else is checked, not trusted."""
+    js = nc.jetstream()
+    settings = {**LOG_SETTINGS, setting: value}
+    await js.add_stream(StreamConfig(name=EVENTS_STREAM, subjects=["bases.v1.>"], **settings))
+
+    with pytest.raises(StreamMisconfiguredError, match=setting):
         await ensure_streams(js)
 
 
