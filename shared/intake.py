@@ -54,11 +54,11 @@ def read_attempt(delivery: Delivery) -> IntakeMessage:
     return message
 
 
-def refused(service: str, delivery: Delivery, error: RefusedAttemptError) -> bytes:
+def refused(service: str, delivery: Delivery, error: RefusedAttemptError) -> IntakeDecision:
     """Log and count a refused attempt; return the decision to send back."""
     EVENTS_REJECTED.labels(service, "invalid").inc()
     log.warning(
         "attempt refused", sequence=delivery.sequence, subject=delivery.subject,
         problems=[str(p) for p in error.problems],
     )  # fmt: skip
-    return error.decision().model_dump_json().encode()
+    return error.decision()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.evaluation.application import EvaluationApplication
-from shared.bus.policies import Reaction
+from shared.bus.handler import Reaction
 from shared.contract.envelope import Envelope
 from shared.contract.events import TitleAwarded
 

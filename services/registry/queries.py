@@ -38,7 +38,7 @@ def list_entries(db: Database, **filters: str | None) -> list[dict[str, Any]]:
     """Applications and bases, filtered by any of :data:`FILTERS`, ordered by id."""
     wanted = {key: value for key, value in filters.items() if key in FILTERS and value}
     where = " AND ".join(f"{key} = ?" for key in wanted) or "1 = 1"
-    with db.transaction() as cursor:
+    with db.snapshot() as cursor:
         cursor.execute(
             f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries "
             f"WHERE {where} ORDER BY subject_id",
@@ -49,7 +49,7 @@ def list_entries(db: Database, **filters: str | None) -> list[dict[str, Any]]:
 
 def find_entry(db: Database, id_or_prefix: str) -> dict[str, Any] | None:
     """One entry with its timeline, by its id or an unambiguous prefix of it."""
-    with db.transaction() as cursor:
+    with db.snapshot() as cursor:
         cursor.execute(
             f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries "
             "WHERE subject_id = ? OR subject_id LIKE ? ORDER BY subject_id LIMIT 2",
@@ -71,13 +71,13 @@ def find_entry(db: Database, id_or_prefix: str) -> dict[str, Any] | None:
 
 def applied(db: Database, stream: str) -> tuple[int, str]:
     """The last sequence applied and the head of the hash chain."""
-    with db.transaction() as cursor:
+    with db.snapshot() as cursor:
         return position(cursor, db.table_prefix, stream)
 
 
 def export_lines(db: Database) -> Iterator[str]:
     """The canonical export: every entry by id, then every timeline line by sequence."""
-    with db.transaction() as cursor:
+    with db.snapshot() as cursor:
         cursor.execute(
             f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries ORDER BY subject_id"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.review.application import ReviewApplication, translate
 from services.review.config import SERVICE
 from services.review.policies import reactions
-from shared.bus.policies import PolicyHandler
+from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import EVENTS_STREAM
@@ -16,7 +16,7 @@ def build(settings: Settings) -> ServiceRuntime:
     return ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
-        handler=PolicyHandler(app, reactions(app)),
+        handler=ServiceHandler(app, reactions=reactions(app)),
         subscriptions=(Subscription(EVENTS_STREAM, "bases.v1.submission.>"),),
         app=app,
         translate=translate,

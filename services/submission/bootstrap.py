@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from services.submission.application import SubmissionApplication, translate
 from services.submission.config import SERVICE
-from services.submission.entrypoints.intake import SubmissionIntake
+from services.submission.entrypoints.commands import commands
+from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import INTAKE_STREAM, intake_filter
@@ -19,7 +20,7 @@ def build(settings: Settings) -> ServiceRuntime:
     return ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
-        handler=SubmissionIntake(app),
+        handler=ServiceHandler(app, commands=commands(app)),
         subscriptions=(Subscription(INTAKE_STREAM, intake_filter("submission")),),
         app=app,
         translate=translate,

@@ -6,7 +6,6 @@ check that raises :class:`RuleViolationError` with the rule ID, the field and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -15,30 +14,14 @@ from eventsourcing.domain import Aggregate, event
 from stdnum.cn import uscc as gb32100
 
 from shared.contract.events_common import EidbDomain, NiidDomain
+from shared.rules import RuleViolationError, Violation
+
+__all__ = ["RuleViolationError", "Violation"]
 
 DOMAINS: dict[str, tuple[str, ...]] = {"NIID": get_args(NiidDomain), "EIDB": get_args(EidbDomain)}
 """R-ONE-DOMAIN: each programme's domains, as the contract enumerates them."""
 
 APPLICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/application")
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One failed rule: which, on which field, what it requires and what was given."""
-
-    rule_id: str
-    field: str
-    required: str
-    given: str
-    message: str
-
-
-class RuleViolationError(Exception):
-    """One or more rules refuse the command; nothing changes."""
-
-    def __init__(self, violations: list[Violation]) -> None:
-        self.violations = violations
-        super().__init__("; ".join(f"[{v.rule_id}] {v.field}: {v.message}" for v in violations))
 
 
 def check_one_domain(programme: str, domain: str) -> Violation | None:

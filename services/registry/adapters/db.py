@@ -32,6 +32,7 @@ class Database(Protocol):
     table_prefix: str
 
     def transaction(self) -> contextlib.AbstractContextManager[Cursor]: ...
+    def snapshot(self) -> contextlib.AbstractContextManager[Cursor]: ...
     def close(self) -> None: ...
 
 
@@ -54,9 +55,21 @@ class SqliteDatabase:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Cursor]:
+        """A write transaction: takes the write lock at once, so two writers never deadlock."""
+        with self._begin("BEGIN IMMEDIATE") as cursor:
+            yield cursor
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
+        """A read transaction: one consistent view that never waits for the writer (WAL)."""
+        with self._begin("BEGIN DEFERRED") as cursor:
+            yield cursor
+
+    @contextlib.contextmanager
+    def _begin(self, statement: str) -> Iterator[Cursor]:
         connection = self._connection()
         cursor = connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute(statement)
         try:
             yield cursor
         except BaseException:
@@ -107,6 +120,10 @@ class PostgresDatabase:
         connection = self._connection()
         with connection.transaction(), connection.cursor() as cursor:
             yield _PgCursor(cursor)
+
+    def snapshot(self) -> contextlib.AbstractContextManager[Cursor]:
+        """Reads under MVCC never block the writer; a transaction gives one consistent view."""
+        return self.transaction()
 
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)

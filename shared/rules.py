@@ -1,0 +1,36 @@
+"""How a rule says no, the same in every service's domain.
+
+A check from RULES.md returns a :class:`Violation` (the rule ID, the field, the figure required and
+the figure given) or raises :class:`RuleViolationError` with every violation at once; nothing
+changes when it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One failed rule: which, on which field, what it requires and what was given."""
+
+    rule_id: str
+    field: str
+    required: str
+    given: str
+    message: str
+
+
+class RuleViolationError(Exception):
+    """One or more rules refuse the command; nothing changes."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        self.violations = violations
+        super().__init__("; ".join(f"[{v.rule_id}] {v.field}: {v.message}" for v in violations))
+
+
+def refuse(*violations: Violation | None) -> None:
+    """Raise :class:`RuleViolationError` if any of the checks failed."""
+    failed = [violation for violation in violations if violation is not None]
+    if failed:
+        raise RuleViolationError(failed)
