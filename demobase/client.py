@@ -62,7 +62,7 @@ async def send_command(
         sub = await nc.subscribe(inbox, max_msgs=1)
         subject = intake_subject(context, message["province"], message["command_type"])  # type: ignore[arg-type]
         await nc.jetstream().publish(
-            subject, json.dumps(message, ensure_ascii=False).encode(), stream=INTAKE_STREAM,
+            subject, json.dumps(message, ensure_ascii=False, default=str).encode(), stream=INTAKE_STREAM,
             headers={"Nats-Msg-Id": message["command_id"], REPLY_HEADER: inbox},
         )  # fmt: skip
         try:

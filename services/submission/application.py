@@ -1,95 +1,253 @@
-"""The submission service's application: receive applications, decide on arrival, save.
+"""The submission service's application: batches, applications, city and provincial review.
 
-Also the translation of its stored domain events into the integration events of the contract.
+Each method checks the rules in the domain before anything changes, then records the aggregates it
+changed together with the intake position, in one transaction.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from services.submission.domain import Application, application_id_for, violations_on_arrival
-from shared.contract.commands import IntakeMessage, SubmitApplication
-from shared.contract.envelope import Envelope, new_envelope
-from shared.contract.events import ApplicationRejected, ApplicationSubmitted, RuleViolation
-from shared.store import ServiceApplication, stable_event_id
+from eventsourcing.domain import Aggregate
+
+from services.submission.domain import (
+    Application,
+    Batch,
+    application_id_for,
+    check_not_suspended,
+    check_within_deadline,
+    violations_on_arrival,
+)
+from shared.contract.commands import (
+    ForwardBatch,
+    IntakeMessage,
+    OpenBatch,
+    RecommendApplication,
+    RejectApplication,
+    ReviewByCity,
+    SubmitApplication,
+)
+from shared.rules import RuleViolationError, Violation, refuse
+from shared.store import ServiceApplication
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def provenance(message: IntakeMessage) -> dict[str, Any]:
+    """Who, when (business time), and which message: carried by every domain event."""
+    return {
+        "actor": message.actor,
+        "occurred_at": message.issued_at,
+        "correlation_id": message.correlation_id,
+        "causation_id": message.command_id,
+    }
+
+
+def not_found(field: str, kind: str, given: str) -> RuleViolationError:
+    return RuleViolationError(
+        [
+            Violation(
+                "R-PROCEDURE",
+                field,
+                f"an existing {kind}",
+                given,
+                f"no {kind} {given!r}",
+            )
+        ]
+    )
 
 
 class SubmissionApplication(ServiceApplication):
-    """Applications, city and provincial review, recommendations, quotas, suspensions."""
+    """Batches, applications, city and provincial review, recommendations, quotas, suspensions."""
 
     name = "submission"
 
+    def _get(self, klass: type[A], key: str, field: str, kind: str) -> A:
+        aggregate_id = klass.create_id(key)
+        if aggregate_id not in self.repository:
+            raise not_found(field, kind, key)
+        found: A = self.repository.get(aggregate_id)
+        return found
+
+    def batch(self, batch_id: str) -> Batch:
+        return self._get(Batch, batch_id, "batch_id", "batch")
+
+    def application(self, application_id: str) -> Application:
+        return self._get(Application, application_id, "application_id", "application")
+
+    def open_batch(self, message: IntakeMessage, *, upstream: str, position: int) -> Batch:
+        body = message.body
+        assert isinstance(body, OpenBatch)
+        if Batch.create_id(body.batch_id) in self.repository:
+            raise RuleViolationError(
+                [
+                    Violation(
+                        "R-PROCEDURE",
+                        "batch_id",
+                        "a new batch id",
+                        body.batch_id,
+                        "batch already open",
+                    )
+                ]
+            )
+        batch = Batch(
+            batch_id=body.batch_id, details=body.model_dump(mode="json"), **provenance(message)
+        )
+        self.record(batch, upstream=upstream, position=position)
+        return batch
+
+    def forward_batch(self, message: IntakeMessage, *, upstream: str, position: int) -> Batch:
+        body = message.body
+        assert isinstance(body, ForwardBatch)
+        batch = self.batch(body.batch_id)
+        batch.forward(message.province, body.model_dump(mode="json"), **provenance(message))
+        self.record(batch, upstream=upstream, position=position)
+        return batch
+
     def submit(self, message: IntakeMessage, *, upstream: str, position: int) -> Application:
-        """Receive one application; it is accepted or refused by the arrival rules, and kept."""
+        """Receive one application; accepted or rejected by the arrival rules, and kept."""
         body = message.body
         assert isinstance(body, SubmitApplication)
         application_id = application_id_for(body.programme, message.province, message.command_id)
         if Application.create_id(application_id) in self.repository:
             # The same attempt sent again after the server's duplicate window: decided already.
             self.advance(upstream, position)
-            existing: Application = self.repository.get(Application.create_id(application_id))
-            return existing
+            return self.application(application_id)
+        if body.batch_id is not None:
+            self._check_batch_takes(body, message)
+        violations = violations_on_arrival(body.programme, body.category, body.domain, body.uscc)
         application = Application(
             application_id=application_id,
             province=message.province,
             details=body.model_dump(mode="json"),
-            violations=[
-                vars(v)
-                for v in violations_on_arrival(
-                    body.programme, body.category, body.domain, body.uscc
-                )
-            ],
-            actor=message.actor,
-            occurred_at=message.issued_at,
-            correlation_id=message.correlation_id,
-            causation_id=message.command_id,
+            violations=[vars(v) for v in violations],
+            **provenance(message),
         )
         self.record(application, upstream=upstream, position=position)
         return application
 
+    def _check_batch_takes(self, body: SubmitApplication, message: IntakeMessage) -> None:
+        """R-PROCEDURE, R-DEADLINES: the batch exists, is of the programme, and is not past due."""
+        assert body.batch_id is not None
+        batch = self.batch(body.batch_id)
+        level, due = batch.first_due(message.province)
+        wrong_programme = None
+        if batch.programme != body.programme:
+            wrong_programme = Violation(
+                "R-PROCEDURE",
+                "programme",
+                batch.programme,
+                body.programme,
+                f"batch {batch.batch_id} is a {batch.programme} batch",
+            )
+        refuse(wrong_programme, check_within_deadline(level, due, message.issued_at.date()))
 
-def translate(domain_event: Any) -> Envelope | None:
-    """The integration event of one stored domain event of this service."""
-    if isinstance(domain_event, Application.Received):
-        return _received(domain_event)
-    return None
-
-
-def _received(event: Application.Received) -> Envelope:
-    details = event.details
-    payload: ApplicationSubmitted | ApplicationRejected
-    if event.violations:
-        payload = ApplicationRejected(
-            application_id=event.application_id,
-            stage="submission",
-            name=details["name"],
-            programme=details["programme"],
-            category=details["category"],
-            domain=details["domain"],
-            reasons=tuple(RuleViolation(**v) for v in event.violations),
+    def review_by_city(
+        self, message: IntakeMessage, *, upstream: str, position: int
+    ) -> Application:
+        body = message.body
+        assert isinstance(body, ReviewByCity)
+        application = self.application(body.application_id)
+        batch = self._batch_of(application)
+        on = message.issued_at.date()
+        refuse(
+            _city_review_required(batch, message.province),
+            check_within_deadline("province", batch.due("province", message.province), on),
+            batch.check_quota(message.province, application.city, application.category),
         )
-    else:
-        payload = ApplicationSubmitted(
-            application_id=event.application_id,
-            batch_id=details.get("batch_id"),
-            programme=details["programme"],
-            category=details["category"],
-            name=details["name"],
-            applicant=details["applicant"],
-            city=details.get("city"),
-            domain=details["domain"],
-            uscc=details.get("uscc"),
-            zone=details.get("zone"),
-            form=details.get("form") or {},
+        application.review_by_city(
+            body.city, body.rank, _dump(body.summary_table), **provenance(message)
         )
-    return new_envelope(
-        payload,
-        event_id=stable_event_id(event),
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
-        actor=event.actor,
-        province=event.province,
-        subject_id=event.application_id,
-        correlation_id=event.correlation_id,
-        causation_id=event.causation_id,
+        batch.use_quota(message.province, application.city, application.category)
+        self.record(application, batch, upstream=upstream, position=position)
+        return application
+
+    def recommend(self, message: IntakeMessage, *, upstream: str, position: int) -> Application:
+        body = message.body
+        assert isinstance(body, RecommendApplication)
+        application = self.application(body.application_id)
+        _check_same_province(application, message.province)
+        batch = self._batch_of(application)
+        city_review = batch.city_review(message.province)
+        refuse(
+            check_not_suspended(batch.suspended, message.province, batch.batch_id),
+            check_within_deadline(
+                "ministry", batch.due("ministry", message.province), message.issued_at.date()
+            ),
+            None
+            if city_review
+            else batch.check_quota(message.province, application.city, application.category),
+        )
+        serial_no = batch.next_serial(message.province)
+        application.recommend(
+            serial_no,
+            city_review,
+            body.recommendation.model_dump(mode="json"),
+            str(body.preliminary_score) if body.preliminary_score is not None else None,
+            list(body.priority),
+            **provenance(message),
+        )
+        batch.assign_serial(message.province, serial_no)
+        if not city_review:  # where cities review, the quota was used at the city's review
+            batch.use_quota(message.province, application.city, application.category)
+        self.record(application, batch, upstream=upstream, position=position)
+        return application
+
+    def reject(self, message: IntakeMessage, *, upstream: str, position: int) -> Application:
+        body = message.body
+        assert isinstance(body, RejectApplication)
+        application = self.application(body.application_id)
+        _check_same_province(application, message.province)
+        reasons = [
+            {"rule_id": None, "field": None, "required": None, "given": None, "message": reason}
+            for reason in body.reasons
+        ]
+        application.reject(body.stage, reasons, **provenance(message))
+        self.record(application, upstream=upstream, position=position)
+        return application
+
+    def _batch_of(self, application: Application) -> Batch:
+        if application.batch_id is None:
+            raise RuleViolationError(
+                [
+                    Violation(
+                        "R-PROCEDURE",
+                        "batch_id",
+                        "an application to a batch",
+                        "none",
+                        "the application names no batch",
+                    )
+                ]
+            )
+        return self.batch(application.batch_id)
+
+
+def _city_review_required(batch: Batch, province: str) -> Violation | None:
+    if batch.city_review(province):
+        return None
+    return Violation(
+        "R-PROCEDURE",
+        "province",
+        "a province whose cities review first (EIDB)",
+        province,
+        f"cities of {province} do not review in batch {batch.batch_id}",
     )
+
+
+def _check_same_province(application: Application, province: str) -> None:
+    if application.province != province:
+        raise RuleViolationError(
+            [
+                Violation(
+                    "R-PROCEDURE",
+                    "province",
+                    application.province,
+                    province,
+                    "a province acts only on its own applications",
+                )
+            ]
+        )
+
+
+def _dump(document: Any) -> dict[str, Any] | None:
+    return None if document is None else dict(document.model_dump(mode="json"))

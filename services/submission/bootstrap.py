@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from services.submission.application import SubmissionApplication, translate
+from services.submission.application import SubmissionApplication
 from services.submission.config import SERVICE
 from services.submission.entrypoints.commands import commands
+from services.submission.integration import translate
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.config import Settings, resolve_nats_url

@@ -8,12 +8,20 @@ may name a reply subject in the ``Demobase-Reply-To`` header to receive an :clas
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shared.contract.events_common import Category, Programme
+from shared.contract.events_common import (
+    Category,
+    CityQuota,
+    Deadline,
+    DocumentRef,
+    PriorityGround,
+    Programme,
+)
 from shared.contract.nested import validate_nested
 from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context, intake_subject
@@ -53,6 +61,66 @@ class SubmitApplication(CommandBody):
     zone: str | None = Field(default=None, max_length=200, description="所在开发区 (parks)")
     batch_id: str | None = None
     form: dict[str, Any] = Field(default_factory=dict, description="the application form")
+
+
+class OpenBatch(CommandBody):
+    """The ministry opens a batch: a call, its domains and deadlines (R-PROCEDURE, R-DEADLINES)."""
+
+    context: ClassVar[Context] = "submission"
+
+    batch_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    programme: Programme
+    number: int = Field(ge=1, strict=True)
+    title: str = Field(min_length=1)
+    notice: DocumentRef
+    domains: tuple[str, ...] = Field(min_length=1)
+    categories: tuple[Category, ...] = Field(min_length=1)
+    deadlines: tuple[Deadline, ...] = Field(min_length=1)
+    suspended_provinces: tuple[ProvinceCode, ...] = ()
+
+
+class ForwardBatch(CommandBody):
+    """A province forwards the call: its cities' deadline, quotas, whether cities review first."""
+
+    context: ClassVar[Context] = "submission"
+
+    batch_id: str = Field(min_length=1)
+    notice: DocumentRef
+    city_review: bool = Field(strict=True)
+    deadlines: tuple[Deadline, ...] = ()
+    quotas: tuple[CityQuota, ...] = ()
+
+
+class ReviewByCity(CommandBody):
+    """A city puts an application forward to its province (EIDB; R-PROCEDURE, R-QUOTAS)."""
+
+    context: ClassVar[Context] = "submission"
+
+    application_id: str = Field(min_length=1)
+    city: str = Field(min_length=1)
+    rank: int = Field(ge=1, strict=True)
+    summary_table: DocumentRef | None = None
+
+
+class RecommendApplication(CommandBody):
+    """The province recommends an application to the ministry (R-PROCEDURE, R-DEADLINES)."""
+
+    context: ClassVar[Context] = "submission"
+
+    application_id: str = Field(min_length=1)
+    recommendation: DocumentRef
+    preliminary_score: Decimal | None = Field(default=None, ge=0, le=100)
+    priority: tuple[PriorityGround, ...] = ()
+
+
+class RejectApplication(CommandBody):
+    """The city or the province turns an application down, with its reasons."""
+
+    context: ClassVar[Context] = "submission"
+
+    application_id: str = Field(min_length=1)
+    stage: Literal["city", "province"]
+    reasons: tuple[str, ...] = Field(min_length=1)
 
 
 class IntakeMessage(BaseModel):

@@ -50,6 +50,9 @@ class BatchOpened(EventPayload):
     )
     categories: tuple[Category, ...] = Field(min_length=1)
     deadlines: tuple[Deadline, ...] = Field(min_length=1)
+    suspended_provinces: tuple[ProvinceCode, ...] = Field(
+        default=(), description="provinces that may not recommend in it (R-SUSPENDED-PROVINCE)"
+    )
 
 
 class BatchForwarded(EventPayload):

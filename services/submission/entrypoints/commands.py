@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from services.submission.application import SubmissionApplication
 from shared.bus.handler import Command, problems_of_violations
-from shared.contract.commands import IntakeDecision, IntakeMessage, SubmitApplication
+from shared.contract.commands import IntakeDecision, IntakeMessage
 from shared.metrics import EVENTS_REJECTED
 from shared.rules import Violation
 
 
 def commands(app: SubmissionApplication) -> dict[str, Command]:
     def submit_application(message: IntakeMessage, upstream: str, position: int) -> IntakeDecision:
-        assert isinstance(message.body, SubmitApplication)
         application = app.submit(message, upstream=upstream, position=position)
         if not application.accepted:
             EVENTS_REJECTED.labels(app.name, "rule").inc()
@@ -23,4 +25,23 @@ def commands(app: SubmissionApplication) -> dict[str, Command]:
             problems=problems_of_violations([Violation(**v) for v in application.violations]),
         )
 
-    return {"SubmitApplication": submit_application}
+    def decided(method: Callable[..., Any], recorded: str, subject: str) -> Command:
+        def command(message: IntakeMessage, upstream: str, position: int) -> IntakeDecision:
+            aggregate = method(message, upstream=upstream, position=position)
+            return IntakeDecision(
+                command_id=message.command_id,
+                accepted=True,
+                recorded=recorded,
+                subject_id=getattr(aggregate, subject),
+            )
+
+        return command
+
+    return {
+        "SubmitApplication": submit_application,
+        "OpenBatch": decided(app.open_batch, "BatchOpened", "batch_id"),
+        "ForwardBatch": decided(app.forward_batch, "BatchForwarded", "batch_id"),
+        "ReviewByCity": decided(app.review_by_city, "CityReviewCompleted", "application_id"),
+        "RecommendApplication": decided(app.recommend, "ProvinciallyRecommended", "application_id"),
+        "RejectApplication": decided(app.reject, "ApplicationRejected", "application_id"),
+    }

@@ -1,0 +1,191 @@
+"""A batch (a call for applications): its deadlines, quotas and suspended provinces.
+
+R-DEADLINES, R-QUOTAS and R-SUSPENDED-PROVINCE are data of the batch — set by the ministry when it
+opens the batch and by each province when it forwards the call — and are checked here, once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.rules import RuleViolationError, Violation
+
+BATCH_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/batch")
+
+
+def check_within_deadline(level: str, due: date | None, on: date) -> Violation | None:
+    """R-DEADLINES: a submission to ``level`` is due by ``due`` (the postmark date counts)."""
+    if due is None or on <= due:
+        return None
+    return Violation(
+        "R-DEADLINES",
+        "issued_at",
+        f"on or before {due.isoformat()} (to the {level})",
+        on.isoformat(),
+        f"late: the deadline to the {level} was {due.isoformat()}",
+    )
+
+
+def check_quota_not_exceeded(
+    quota: dict[str, Any] | None, city: str | None, category: str, count: int
+) -> Violation | None:
+    """R-QUOTAS: a city may put forward at most ``maximum`` of a category."""
+    if quota is None or count < int(quota["maximum"]):
+        return None
+    return Violation(
+        "R-QUOTAS",
+        "category",
+        f"at most {quota['maximum']} {category}(s) from {city or 'a city'}",
+        f"{count + 1} (already {count})",
+        f"over quota: {city or 'this city'} may put forward {quota['maximum']} {category}(s)",
+    )
+
+
+def check_not_suspended(suspended: list[str], province: str, batch_id: str) -> Violation | None:
+    """R-SUSPENDED-PROVINCE: a province suspended for fraud cannot recommend in this batch."""
+    if province not in suspended:
+        return None
+    return Violation(
+        "R-SUSPENDED-PROVINCE",
+        "province",
+        "a province not suspended from this batch",
+        province,
+        f"province {province} is suspended from batch {batch_id} (R-FRAUD)",
+    )
+
+
+class Batch(Aggregate):
+    """One call for applications of one programme, and what each province made of it."""
+
+    @staticmethod
+    def create_id(batch_id: str) -> UUID:
+        return uuid5(BATCH_NAMESPACE, batch_id)
+
+    class Opened(Aggregate.Created):
+        batch_id: str
+        details: dict[str, Any]
+        actor: str
+        occurred_at: datetime
+        correlation_id: UUID
+        causation_id: UUID
+
+    @event(Opened)
+    def __init__(
+        self,
+        batch_id: str,
+        details: dict[str, Any],
+        actor: str,
+        occurred_at: datetime,
+        correlation_id: UUID,
+        causation_id: UUID,
+    ) -> None:
+        self.batch_id = batch_id
+        self.programme: str = details["programme"]
+        self.domains: list[str] = list(details["domains"])
+        self.categories: list[str] = list(details["categories"])
+        self.deadlines: list[dict[str, Any]] = list(details["deadlines"])
+        self.suspended: list[str] = list(details.get("suspended_provinces", ()))
+        self.forwarded: dict[str, dict[str, Any]] = {}
+        self.put_forward: dict[str, int] = {}
+        self.serials: dict[str, int] = {}
+
+    class Forwarded(Aggregate.Event):
+        province: str
+        details: dict[str, Any]
+        actor: str
+        occurred_at: datetime
+        correlation_id: UUID
+        causation_id: UUID
+
+    def forward(self, province: str, details: dict[str, Any], **provenance: Any) -> None:
+        """A province forwards the call with its own deadlines, quotas and city review."""
+        if province in self.forwarded:
+            raise RuleViolationError(
+                [
+                    Violation(
+                        "R-PROCEDURE",
+                        "batch_id",
+                        "one forwarding per province",
+                        "a second one",
+                        f"province {province} already forwarded batch {self.batch_id}",
+                    )
+                ]
+            )
+        self._forwarded(province=province, details=details, **provenance)
+
+    @event(Forwarded)
+    def _forwarded(
+        self,
+        province: str,
+        details: dict[str, Any],
+        actor: str,
+        occurred_at: datetime,
+        correlation_id: UUID,
+        causation_id: UUID,
+    ) -> None:
+        self.forwarded[province] = details
+
+    class QuotaUsed(Aggregate.Event):
+        """One application of a city put forward, counted against its quota (R-QUOTAS)."""
+
+        province: str
+        city: str | None
+        category: str
+
+    @event(QuotaUsed)
+    def use_quota(self, province: str, city: str | None, category: str) -> None:
+        key = _quota_key(province, city, category)
+        self.put_forward[key] = self.put_forward.get(key, 0) + 1
+
+    class SerialAssigned(Aggregate.Event):
+        """The province's next 序号 in its summary table (R-SUMMARY-TABLE)."""
+
+        province: str
+        serial_no: int
+
+    @event(SerialAssigned)
+    def assign_serial(self, province: str, serial_no: int) -> None:
+        self.serials[province] = serial_no
+
+    # Reading the batch's rules for one province.
+
+    def city_review(self, province: str) -> bool:
+        return bool(self.forwarded.get(province, {}).get("city_review", False))
+
+    def due(self, level: str, province: str) -> date | None:
+        """The deadline for submissions to ``level`` in ``province`` (the province's own first)."""
+        own = self.forwarded.get(province, {}).get("deadlines", [])
+        for deadline in [*own, *self.deadlines]:
+            if deadline["level"] == level and deadline.get("province") in (None, province):
+                return date.fromisoformat(deadline["due"])
+        return None
+
+    def first_due(self, province: str) -> tuple[str, date | None]:
+        """The first deadline an application of ``province`` must meet, and to whom."""
+        level = "province" if self.city_review(province) else "ministry"
+        return level, self.due(level, province) or self.due("ministry", province)
+
+    def quota(self, province: str, city: str | None, category: str) -> dict[str, Any] | None:
+        quotas = self.forwarded.get(province, {}).get("quotas", [])
+        exact = [q for q in quotas if q.get("city") == city and q["category"] == category]
+        fallback = [q for q in quotas if q.get("city") is None and q["category"] == category]
+        found: dict[str, Any] | None = (exact or fallback or [None])[0]
+        return found
+
+    def quota_used(self, province: str, city: str | None, category: str) -> int:
+        return self.put_forward.get(_quota_key(province, city, category), 0)
+
+    def next_serial(self, province: str) -> int:
+        return self.serials.get(province, 0) + 1
+
+    def check_quota(self, province: str, city: str | None, category: str) -> Violation | None:
+        used = self.quota_used(province, city, category)
+        return check_quota_not_exceeded(self.quota(province, city, category), city, category, used)
+
+
+def _quota_key(province: str, city: str | None, category: str) -> str:
+    return f"{province}|{city or ''}|{category}"

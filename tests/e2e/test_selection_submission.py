@@ -1,0 +1,200 @@
+"""Selection in the submission service over a real nats-server: batches, city and provincial
+review, deadlines, quotas and suspensions (RULES.md, "Selection")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from demobase.client import intake_message, send_command
+from services.registry.bootstrap import build_registry
+from services.registry.queries import find_entry
+from services.submission.bootstrap import build as build_submission
+from shared.bus.server import EmbeddedNats
+from shared.config import Settings
+from shared.contract.commands import IntakeDecision
+from shared.contract.provinces import MINISTRY, province_code
+from tests.e2e.test_submission_path import log_events, registry_runtime
+from tests.support import at, park_application, running, wait_until
+
+pytestmark = pytest.mark.e2e
+BATCHES = Path(__file__).parents[2] / "examples" / "batches"
+FUJIAN, GUANGDONG, HUNAN = "350000", "440000", "430000"
+DOCUMENT = {"title": "推荐函"}
+
+
+class Desk:
+    """The people at the ministry, the provinces and the cities, each sending commands."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def send(self, command: str, body: dict[str, Any], province: str, day: str,
+                   actor: str | None = None) -> IntakeDecision:  # fmt: skip
+        message = intake_message(command, body, province, actor or f"province:{province}", at(day))
+        return await send_command(self.url, "submission", message)
+
+    async def open_eidb_batch(self) -> None:
+        for name in ("eidb-2026-1.yaml", "eidb-2026-1-guangdong.yaml", "eidb-2026-1-fujian.yaml"):
+            body = yaml.safe_load((BATCHES / name).read_text())
+            province = province_code(body.pop("province")) if "province" in body else MINISTRY
+            command = "ForwardBatch" if province != MINISTRY else "OpenBatch"
+            decision = await self.send(command, body, province, "2026-02-20")
+            assert decision.accepted, decision
+
+    async def apply(self, province: str, city: str, name: str, category: str = "park",
+                    day: str = "2026-03-20") -> str:  # fmt: skip
+        body = park_application(programme="EIDB", category=category, name=name, city=city,
+                                domain="新型储能制造", batch_id="EIDB-2026-1")  # fmt: skip
+        if category == "enterprise":
+            body["uscc"] = "91350100MA2XN0QJ14"
+        decision = await self.send("SubmitApplication", body, province, day)
+        assert decision.accepted, decision
+        return str(decision.subject_id)
+
+    async def city_review(self, province: str, application_id: str, city: str, day: str,
+                          rank: int = 1) -> IntakeDecision:  # fmt: skip
+        body = {"application_id": application_id, "city": city, "rank": rank}
+        return await self.send("ReviewByCity", body, province, day, actor=f"city:{city}")
+
+    async def recommend(self, province: str, application_id: str, day: str) -> IntakeDecision:
+        body = {"application_id": application_id, "recommendation": DOCUMENT}
+        return await self.send("RecommendApplication", body, province, day)
+
+
+@pytest.fixture
+def platform(nats_server: EmbeddedNats, sqlite_settings: Settings) -> tuple[Any, ...]:
+    settings = sqlite_settings.model_copy(update={"nats_url": nats_server.url})
+    return build_submission(settings), registry_runtime(settings, nats_server.url)
+
+
+def rules(decision: IntakeDecision) -> list[str | None]:
+    return [problem.rule_id for problem in decision.problems]
+
+
+async def test_r_deadlines_a_city_review_after_the_provinces_deadline_is_refused_naming_it(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-DEADLINES: Guangdong's cities report to the province by 2026-03-30."""
+    desk = Desk(nats_server.url)
+    async with running(*platform):
+        await desk.open_eidb_batch()
+        on_time = await desk.apply(GUANGDONG, "广州市", "广州储能园")
+        late = await desk.apply(GUANGDONG, "深圳市", "深圳储能园")
+        accepted = await desk.city_review(GUANGDONG, on_time, "广州市", "2026-03-30")
+        refused = await desk.city_review(GUANGDONG, late, "深圳市", "2026-03-31")
+        late_to_ministry = await desk.recommend(GUANGDONG, on_time, "2026-04-11")
+    assert accepted.accepted and accepted.recorded == "CityReviewCompleted"
+    assert not refused.accepted and rules(refused) == ["R-DEADLINES"]
+    assert refused.problems[0].required == "on or before 2026-03-30 (to the province)"
+    assert refused.problems[0].given == "2026-03-31"
+    assert rules(late_to_ministry) == ["R-DEADLINES"] and "2026-04-10" in str(
+        late_to_ministry.problems[0]
+    )
+
+
+async def test_r_deadlines_an_application_after_its_first_deadline_is_refused(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-DEADLINES: an application arriving after the city→province deadline cannot make it."""
+    desk = Desk(nats_server.url)
+    async with running(*platform):
+        await desk.open_eidb_batch()
+        body = park_application(
+            programme="EIDB", domain="软件", city="珠海市", batch_id="EIDB-2026-1"
+        )
+        late = await desk.send("SubmitApplication", body, GUANGDONG, "2026-03-31")
+    assert not late.accepted and late.recorded is None and rules(late) == ["R-DEADLINES"]
+    assert await log_events(nats_server.url) and all(
+        e.event_type != "ApplicationSubmitted" for e in await log_events(nats_server.url)
+    )
+
+
+async def test_r_quotas_fuzhou_may_put_forward_two_parks_and_the_third_is_refused_with_the_count(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-QUOTAS: Fujian's first EIDB batch lets 福州 put forward 1–2 parks (quota data, not code)."""
+    desk = Desk(nats_server.url)
+    async with running(*platform):
+        await desk.open_eidb_batch()
+        parks = [await desk.apply(FUJIAN, "福州市", f"福州园区{i}") for i in range(3)]
+        decisions = [await desk.city_review(FUJIAN, p, "福州市", "2026-04-01", i + 1)
+                     for i, p in enumerate(parks)]  # fmt: skip
+        other_city = await desk.apply(FUJIAN, "莆田市", "莆田园区")
+        elsewhere = await desk.city_review(FUJIAN, other_city, "莆田市", "2026-04-01")
+    assert [d.accepted for d in decisions] == [True, True, False]
+    [problem] = decisions[2].problems
+    assert problem.rule_id == "R-QUOTAS"
+    assert problem.required == "at most 2 park(s) from 福州市" and problem.given == "3 (already 2)"
+    assert elsewhere.accepted  # other cities' parks are put forward on merit, without a cap
+
+
+async def test_r_procedure_steps_are_taken_in_order_and_once(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...], sqlite_settings: Settings
+) -> None:
+    """R-PROCEDURE: no recommendation before the city's review, none twice, none by another province."""
+    desk = Desk(nats_server.url)
+    async with running(*platform):
+        await desk.open_eidb_batch()
+        park = await desk.apply(FUJIAN, "厦门市", "厦门储能园")
+        too_early = await desk.recommend(FUJIAN, park, "2026-04-05")
+        await desk.city_review(FUJIAN, park, "厦门市", "2026-04-02")
+        by_another = await desk.recommend(GUANGDONG, park, "2026-04-05")
+        first = await desk.recommend(FUJIAN, park, "2026-04-05")
+        second = await desk.recommend(FUJIAN, park, "2026-04-06")
+        db = build_registry(sqlite_settings).db
+        entry = await wait_until(
+            lambda: (e := find_entry(db, park)) and e["status"] == "recommended" and e
+        )
+    assert rules(too_early) == ["R-PROCEDURE"] and "submitted" in str(too_early.problems[0])
+    assert rules(by_another) == ["R-PROCEDURE"]
+    assert first.accepted and first.recorded == "ProvinciallyRecommended"
+    assert rules(second) == ["R-PROCEDURE"]
+    types = [line["event_type"] for line in entry["timeline"]]
+    assert types == ["ApplicationSubmitted", "CityReviewCompleted", "ProvinciallyRecommended"]
+    recommended = entry["timeline"][-1]["payload"]
+    assert (recommended["serial_no"], recommended["dispatched_on"]) == (1, "2026-04-05")
+
+
+async def test_r_suspended_province_a_suspended_province_cannot_recommend_in_the_batch(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-SUSPENDED-PROVINCE: a province suspended from a batch cannot recommend in it."""
+    desk = Desk(nats_server.url)
+    batch = {
+        "batch_id": "NIID-11", "programme": "NIID", "number": 11, "title": "第十一批",
+        "notice": DOCUMENT, "domains": ["装备工业"], "categories": ["park"],
+        "deadlines": [{"level": "ministry", "due": "2026-06-30"}],
+        "suspended_provinces": [HUNAN],
+    }  # fmt: skip
+    async with running(*platform):
+        assert (await desk.send("OpenBatch", batch, MINISTRY, "2026-05-01")).accepted
+        hunan = await desk.send("SubmitApplication", park_application(batch_id="NIID-11"),
+                                HUNAN, "2026-05-10")  # fmt: skip
+        hubei = await desk.send("SubmitApplication", park_application(batch_id="NIID-11",
+                                name="武汉经开区"), "420000", "2026-05-10")  # fmt: skip
+        refused = await desk.recommend(HUNAN, str(hunan.subject_id), "2026-06-01")
+        accepted = await desk.recommend("420000", str(hubei.subject_id), "2026-06-01")
+    assert rules(refused) == ["R-SUSPENDED-PROVINCE"] and refused.problems[0].given == HUNAN
+    assert accepted.accepted
+
+
+async def test_a_province_rejects_an_application_with_its_reasons_on_the_log(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-PROCEDURE: the provincial preliminary review may turn an application down."""
+    desk = Desk(nats_server.url)
+    async with running(*platform):
+        await desk.open_eidb_batch()
+        park = await desk.apply(FUJIAN, "泉州市", "泉州储能园")
+        decision = await desk.send("RejectApplication", {"application_id": park, "stage": "city",
+                                   "reasons": ["材料不完整"]}, FUJIAN, "2026-04-01")  # fmt: skip
+    assert decision.accepted and decision.recorded == "ApplicationRejected"
+    rejected = [
+        e for e in await log_events(nats_server.url) if e.event_type == "ApplicationRejected"
+    ]
+    assert rejected[0].payload.model_dump()["stage"] == "city"
+    assert rejected[0].payload.model_dump()["reasons"][0]["message"] == "材料不完整"
