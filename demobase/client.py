@@ -61,10 +61,9 @@ async def send_command(
         inbox = nc.new_inbox()
         sub = await nc.subscribe(inbox, max_msgs=1)
         subject = intake_subject(context, message["province"], message["command_type"])  # type: ignore[arg-type]
-        await nc.jetstream().publish(
-            subject, json.dumps(message, ensure_ascii=False, default=str).encode(), stream=INTAKE_STREAM,
-            headers={"Nats-Msg-Id": message["command_id"], REPLY_HEADER: inbox},
-        )  # fmt: skip
+        data = json.dumps(message, ensure_ascii=False, default=str).encode()  # YAML dates as ISO
+        headers = {"Nats-Msg-Id": message["command_id"], REPLY_HEADER: inbox}
+        await nc.jetstream().publish(subject, data, stream=INTAKE_STREAM, headers=headers)
         try:
             reply = await sub.next_msg(timeout=timeout)
         except TimeoutError:

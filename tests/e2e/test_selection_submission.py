@@ -116,7 +116,7 @@ async def test_r_deadlines_an_application_after_its_first_deadline_is_refused(
 async def test_r_quotas_fuzhou_may_put_forward_two_parks_and_the_third_is_refused_with_the_count(
     nats_server: EmbeddedNats, platform: tuple[Any, ...]
 ) -> None:
-    """R-QUOTAS: Fujian's first EIDB batch lets 福州 put forward 1–2 parks (quota data, not code)."""
+    """R-QUOTAS: Fujian's first EIDB batch lets 福州 put forward 1–2 parks (quotas are data)."""
     desk = Desk(nats_server.url)
     async with running(*platform):
         await desk.open_eidb_batch()
@@ -135,7 +135,7 @@ async def test_r_quotas_fuzhou_may_put_forward_two_parks_and_the_third_is_refuse
 async def test_r_procedure_steps_are_taken_in_order_and_once(
     nats_server: EmbeddedNats, platform: tuple[Any, ...], sqlite_settings: Settings
 ) -> None:
-    """R-PROCEDURE: no recommendation before the city's review, none twice, none by another province."""
+    """R-PROCEDURE: no recommendation before the city review, none twice, none by others."""
     desk = Desk(nats_server.url)
     async with running(*platform):
         await desk.open_eidb_batch()
