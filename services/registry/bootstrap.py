@@ -30,9 +30,13 @@ def http_server(registry: Registry, settings: Settings) -> tuple[uvicorn.Server,
         log.warning("registry port taken, using a free one", wanted=port)
         port = 0
     config = uvicorn.Config(
-        create_app(registry.db), host=settings.registry_host, port=port,
-        log_config=None, access_log=False, lifespan="off",
-    )  # fmt: skip
+        create_app(registry.db),
+        host=settings.registry_host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+    )
     return uvicorn.Server(config), settings.registry_host
 
 

@@ -52,6 +52,13 @@ def schema(prefix: str) -> list[str]:
             correlation_id TEXT NOT NULL, causation_id TEXT, status TEXT, payload TEXT NOT NULL,
             event_hash TEXT NOT NULL, chain TEXT NOT NULL)""",
         f"CREATE INDEX IF NOT EXISTS {prefix}timeline_subject ON {prefix}timeline (subject_id)",
+        f"""CREATE TABLE IF NOT EXISTS {prefix}links (
+            sequence BIGINT NOT NULL, subject_id TEXT NOT NULL, status TEXT,
+            PRIMARY KEY (sequence, subject_id))""",
+        f"CREATE INDEX IF NOT EXISTS {prefix}links_subject ON {prefix}links (subject_id)",
+        f"""CREATE TABLE IF NOT EXISTS {prefix}batches (
+            batch_id TEXT NOT NULL, province TEXT NOT NULL, sequence BIGINT NOT NULL,
+            data TEXT NOT NULL, PRIMARY KEY (batch_id, province))""",
     ]
 
 
@@ -67,7 +74,7 @@ def create_tables(db: Database) -> None:
 
 def drop_tables(db: Database) -> None:
     with db.transaction() as cursor:
-        for table in ("position", "entries", "timeline"):
+        for table in ("position", "entries", "timeline", "links", "batches"):
             cursor.execute(f"DROP TABLE IF EXISTS {db.table_prefix}{table}")
 
 
@@ -99,17 +106,28 @@ def apply(cursor: Cursor, prefix: str, stream: str, sequence: int, data: bytes) 
     chain = chain_link(chain, hashed, sequence)
     status = _update_entry(cursor, prefix, sequence, envelope)
     payload = envelope.payload.model_dump(mode="json")
+    _link_related(cursor, prefix, sequence, envelope, payload)
+    _record_batch(cursor, prefix, sequence, envelope, payload)
     cursor.execute(
         f"""INSERT INTO {prefix}timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
-            sequence, str(envelope.event_id), envelope.event_type, envelope.schema_version,
-            envelope.subject_id, envelope.province, envelope.actor,
-            envelope.occurred_at.isoformat(), envelope.recorded_at.isoformat(),
+            sequence,
+            str(envelope.event_id),
+            envelope.event_type,
+            envelope.schema_version,
+            envelope.subject_id,
+            envelope.province,
+            envelope.actor,
+            envelope.occurred_at.isoformat(),
+            envelope.recorded_at.isoformat(),
             str(envelope.correlation_id),
             str(envelope.causation_id) if envelope.causation_id else None,
-            status, canonical_json(payload), hashed, chain,
+            status,
+            canonical_json(payload),
+            hashed,
+            chain,
         ),
-    )  # fmt: skip
+    )
     cursor.execute(
         f"""INSERT INTO {prefix}position (stream, sequence, chain) VALUES (?, ?, ?)
             ON CONFLICT (stream) DO UPDATE
@@ -144,12 +162,66 @@ def _update_entry(cursor: Cursor, prefix: str, sequence: int, envelope: Envelope
                     THEN {prefix}entries.since ELSE excluded.since END,
                 last_sequence = excluded.last_sequence""",
         (
-            envelope.subject_id, kind, envelope.province, *values.values(),
-            status or "recorded", envelope.occurred_at.isoformat(), sequence,
-            str(envelope.correlation_id), status, status,
+            envelope.subject_id,
+            kind,
+            envelope.province,
+            *values.values(),
+            status or "recorded",
+            envelope.occurred_at.isoformat(),
+            sequence,
+            str(envelope.correlation_id),
+            status,
+            status,
         ),
-    )  # fmt: skip
+    )
     return status
+
+
+RELATED_STATUS: dict[str, str] = {"PublicityOpened": "publicised", "TitleAwarded": "awarded"}
+"""What an event about one subject makes of the applications it names (a list, an award)."""
+
+
+def related_subjects(envelope: Envelope, payload: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """The other entries an event concerns, each with the status it gives them (or None)."""
+    status = RELATED_STATUS.get(envelope.event_type)
+    if envelope.event_type == "PublicityOpened":
+        return [(entry["application_id"], status) for entry in payload["entries"]]
+    if envelope.event_type == "PublicityClosed":
+        cleared: list[tuple[str, str | None]] = [(a, None) for a in payload.get("cleared", ())]
+        return cleared + [(a, "withheld") for a in payload.get("withheld", ())]
+    application_id = payload.get("application_id")
+    if application_id and application_id != envelope.subject_id:
+        return [(application_id, status)]
+    return []
+
+
+def _link_related(
+    cursor: Cursor, prefix: str, sequence: int, envelope: Envelope, payload: dict[str, Any]
+) -> None:
+    for subject_id, status in related_subjects(envelope, payload):
+        cursor.execute(
+            f"INSERT INTO {prefix}links (sequence, subject_id, status) VALUES (?, ?, ?)",
+            (sequence, subject_id, status),
+        )
+        if status is not None:
+            cursor.execute(
+                f"""UPDATE {prefix}entries SET status = ?, since = ?, last_sequence = ?
+                    WHERE subject_id = ?""",
+                (status, envelope.occurred_at.isoformat(), sequence, subject_id),
+            )
+
+
+def _record_batch(
+    cursor: Cursor, prefix: str, sequence: int, envelope: Envelope, payload: dict[str, Any]
+) -> None:
+    """Batches as the ministry opened them, and as each province forwarded them."""
+    if envelope.event_type not in ("BatchOpened", "BatchForwarded"):
+        return
+    province = payload.get("province", envelope.province)
+    cursor.execute(
+        f"INSERT INTO {prefix}batches (batch_id, province, sequence, data) VALUES (?, ?, ?, ?)",
+        (payload["batch_id"], province, sequence, canonical_json(payload)),
+    )
 
 
 def canonical_json(value: Any) -> str:

@@ -11,14 +11,38 @@ from services.registry.adapters.db import Database
 from services.registry.projections import canonical_json, position
 
 ENTRY_COLUMNS = (
-    "subject_id", "kind", "province", "name", "programme", "category", "domain", "city",
-    "batch_id", "applicant", "status", "since", "last_sequence", "correlation_id",
-)  # fmt: skip
+    "subject_id",
+    "kind",
+    "province",
+    "name",
+    "programme",
+    "category",
+    "domain",
+    "city",
+    "batch_id",
+    "applicant",
+    "status",
+    "since",
+    "last_sequence",
+    "correlation_id",
+)
 TIMELINE_COLUMNS = (
-    "sequence", "event_id", "event_type", "schema_version", "subject_id", "province", "actor",
-    "occurred_at", "recorded_at", "correlation_id", "causation_id", "status", "payload",
-    "event_hash", "chain",
-)  # fmt: skip
+    "sequence",
+    "event_id",
+    "event_type",
+    "schema_version",
+    "subject_id",
+    "province",
+    "actor",
+    "occurred_at",
+    "recorded_at",
+    "correlation_id",
+    "causation_id",
+    "status",
+    "payload",
+    "event_hash",
+    "chain",
+)
 FILTERS = ("programme", "province", "status", "domain", "kind", "batch_id")
 
 
@@ -60,10 +84,11 @@ def find_entry(db: Database, id_or_prefix: str) -> dict[str, Any] | None:
         if not exact and len(rows) != 1:
             return None
         entry = _entry(exact[0] if exact else rows[0])
+        p = db.table_prefix
         cursor.execute(
-            f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {db.table_prefix}timeline "
-            "WHERE subject_id = ? ORDER BY sequence",
-            (entry["subject_id"],),
+            f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {p}timeline WHERE subject_id = ? OR "
+            f"sequence IN (SELECT sequence FROM {p}links WHERE subject_id = ?) ORDER BY sequence",
+            (entry["subject_id"], entry["subject_id"]),
         )
         entry["timeline"] = [_line(row) for row in cursor.fetchall()]
         return entry
@@ -86,10 +111,35 @@ def export_lines(db: Database) -> Iterator[str]:
             f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {db.table_prefix}timeline ORDER BY sequence"
         )
         timeline = cursor.fetchall()
+        cursor.execute(
+            f"SELECT sequence, subject_id, status FROM {db.table_prefix}links "
+            "ORDER BY sequence, subject_id"
+        )
+        links = cursor.fetchall()
+        cursor.execute(
+            f"SELECT batch_id, province, sequence, data FROM {db.table_prefix}batches "
+            "ORDER BY batch_id, province"
+        )
+        batches = cursor.fetchall()
     for row in entries:
         yield canonical_json({"entry": dict(zip(ENTRY_COLUMNS, row, strict=True))})
     for row in timeline:
         yield canonical_json({"event": _line(row)})
+    for sequence, subject_id, status in links:
+        yield canonical_json(
+            {"link": {"sequence": sequence, "subject_id": subject_id, "status": status}}
+        )
+    for batch_id, province, sequence, data in batches:
+        yield canonical_json(
+            {
+                "batch": {
+                    "batch_id": batch_id,
+                    "province": province,
+                    "sequence": sequence,
+                    "data": json.loads(data),
+                }
+            }
+        )
 
 
 def digest(db: Database) -> str:

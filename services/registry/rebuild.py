@@ -40,9 +40,12 @@ async def rebuild(
     done = 0
     if last:
         sub = await js.subscribe(
-            EVENTS_SUBJECTS, stream=EVENTS_STREAM, ordered_consumer=True,
-            deliver_policy=DeliverPolicy.ALL, pending_msgs_limit=batch_size * 4,
-        )  # fmt: skip
+            EVENTS_SUBJECTS,
+            stream=EVENTS_STREAM,
+            ordered_consumer=True,
+            deliver_policy=DeliverPolicy.ALL,
+            pending_msgs_limit=batch_size * 4,
+        )
         try:
             batch: list[tuple[int, bytes]] = []
             while done < last:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,14 @@ log = structlog.get_logger()
 
 REPLY_HEADER = "Demobase-Reply-To"
 """Header naming a core-NATS subject where an intake message's publisher awaits the decision."""
+
+
+INBOX = re.compile(r"^_INBOX\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+
+
+def is_inbox(subject: str) -> bool:
+    """A literal ``_INBOX.…`` subject: no wildcard, nothing a stream records."""
+    return bool(INBOX.match(subject))
 
 
 @dataclass(frozen=True)
@@ -138,4 +147,12 @@ class TrackedConsumer:
             self.on_committed()
         reply_to = delivery.headers.get(REPLY_HEADER)
         if reply and reply_to:
-            await self.nc.publish(reply_to, reply)
+            await self._reply(reply_to, reply, sequence)
+
+    async def _reply(self, reply_to: str, reply: bytes, sequence: int) -> None:
+        # The header is written by an outside publisher and this connection has the ministry's
+        # rights: answer only on an inbox, never on a subject a stream records.
+        if not is_inbox(reply_to):
+            log.warning("reply subject refused", sequence=sequence, reply_to=reply_to[:200])
+            return
+        await self.nc.publish(reply_to, reply)

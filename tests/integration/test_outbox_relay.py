@@ -16,7 +16,8 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from prometheus_client import REGISTRY
 
-from services.submission.application import SubmissionApplication, translate
+from services.submission.application import SubmissionApplication
+from services.submission.integration import translate
 from services.submission.bootstrap import build_application
 from shared.bus.connection import connect
 from shared.bus.relay import OutboxRelay

@@ -22,7 +22,8 @@ from services.registry.adapters.db import Database, open_database
 from services.registry.application import Registry
 from services.registry.projections import OutOfOrderError
 from services.registry.queries import applied, digest, export_lines
-from services.submission.application import SubmissionApplication, translate
+from services.submission.application import SubmissionApplication
+from services.submission.integration import translate
 from services.submission.bootstrap import build_application
 from services.submission.domain import Application, violations_on_arrival
 from shared.bus.consumer import Delivery, TransientError

@@ -32,9 +32,13 @@ def create_app(db: Database) -> FastAPI:
         batch_id: str | None = None,
     ) -> list[dict[str, Any]]:
         return list_entries(
-            db, programme=programme, province=province, status=status, domain=domain,
+            db,
+            programme=programme,
+            province=province,
+            status=status,
+            domain=domain,
             batch_id=batch_id,
-        )  # fmt: skip
+        )
 
     @api.get("/api/applications/{subject_id}", summary="One application or base with its timeline")
     def application(subject_id: str) -> dict[str, Any]:

@@ -41,13 +41,16 @@ def _select(name: str, options: list[tuple[str, str]], chosen: str | None) -> st
 def index(entries: list[dict[str, Any]], filters: dict[str, str | None], events: int) -> str:
     form = (
         '<form method="get">'
-        + _select("programme", [("NIID", "NIID 新型工业化"), ("EIDB", "EIDB 新兴产业")],
-                  filters["programme"])
+        + _select(
+            "programme",
+            [("NIID", "NIID 新型工业化"), ("EIDB", "EIDB 新兴产业")],
+            filters["programme"],
+        )
         + _select("province", sorted((c, n) for c, n in PROVINCES.items()), filters["province"])
         + _select("status", [(s, s) for s in STATUSES], filters["status"])
         + f'<input name="q" placeholder="name or id" value="{escape(filters["q"] or "")}">'
         + '<button type="submit">Filter</button></form>'
-    )  # fmt: skip
+    )
     rows = "".join(
         f'<tr><td><a href="/entries/{escape(e["subject_id"])}"><code>{escape(e["subject_id"])}'
         f"</code></a></td><td>{escape(e['name'] or '')}</td><td>{escape(_province(e['province']))}"
