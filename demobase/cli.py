@@ -5,19 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import UTC, datetime
-from datetime import time as daytime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from demobase import selection
 from demobase.client import ClientError, registry_get, submit_file
+from demobase.terminal import EffectiveDate, console, effective, errors, fail, print_decision
 from shared.config import Settings, resolve_nats_url
-from shared.contract.commands import IntakeDecision
 from shared.contract.provinces import PROVINCES, province_code
 
 app = typer.Typer(help="demobase: MIIT national demonstration-base programmes on an event log.",
@@ -26,25 +25,8 @@ registry_app = typer.Typer(help="Read, verify and rebuild the registry.", no_arg
 contract_app = typer.Typer(help="The event contract.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
 app.add_typer(contract_app, name="contract")
-console = Console()
-errors = Console(stderr=True)
-
-EffectiveDate = Annotated[
-    datetime | None,
-    typer.Option("--effective-date", formats=["%Y-%m-%d"],
-                 help="Business date the command takes effect (default: now)."),
-]  # fmt: skip
-
-
-def _effective(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.combine(value.date(), daytime(9, 0), tzinfo=UTC)
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=1)
+calendar_app = typer.Typer(help="Working days and R-PUBLICITY windows.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
 
 
 @app.command()
@@ -53,16 +35,6 @@ def run() -> None:
     from demobase.run import run_platform
 
     raise typer.Exit(code=run_platform(Settings()))
-
-
-def _print_decision(decision: IntakeDecision) -> None:
-    if decision.accepted:
-        console.print(f"[green]accepted[/green]: {decision.recorded} {decision.subject_id}")
-    else:
-        what = f"{decision.recorded} {decision.subject_id}" if decision.recorded else "refused"
-        console.print(f"[red]rejected[/red]: {what}")
-    for problem in decision.problems:
-        console.print(f"  - {problem}")
 
 
 def _await_in_registry(settings: Settings, subject_id: str, timeout: float = 5.0) -> dict[str, Any]:
@@ -87,15 +59,15 @@ def submit(
     settings = Settings()
     try:
         decision = submit_file(
-            file, settings, resolve_nats_url(settings), _effective(effective_date)
+            file, settings, resolve_nats_url(settings), effective(effective_date)
         )
-        _print_decision(decision)
+        print_decision(decision)
         if decision.subject_id:
             entry = _await_in_registry(settings, decision.subject_id)
             console.print(f"in the registry: {entry['status']} since {entry['since']}, "
                           f"{len(entry['timeline'])} event(s) in its timeline")  # fmt: skip
     except ClientError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     if not decision.accepted:
         raise typer.Exit(code=2)
 
@@ -111,9 +83,9 @@ def demo(
     for path in sorted(examples.glob("*.y*ml")) + sorted(examples.glob("*.json")):
         console.print(f"[bold]{path.name}[/bold]")
         try:
-            _print_decision(submit_file(path, settings, resolve_nats_url(settings), None))
+            print_decision(submit_file(path, settings, resolve_nats_url(settings), None))
         except ClientError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error)) from None
     registry_list(as_json=False)
 
 
@@ -133,7 +105,7 @@ def registry_list(
         entries = registry_get(settings, "/api/applications", programme=programme,
                                province=code, status=status)  # fmt: skip
     except (ClientError, ValueError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     if as_json:
         typer.echo(json.dumps(entries, ensure_ascii=False, indent=1))
         return
@@ -153,7 +125,7 @@ def registry_show(
     try:
         entry = registry_get(Settings(), f"/api/applications/{subject_id}")
     except ClientError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     if as_json:
         typer.echo(json.dumps(entry, ensure_ascii=False, indent=1))
         return
@@ -174,7 +146,7 @@ def registry_digest() -> None:
     try:
         answer = registry_get(Settings(), "/api/digest")
     except ClientError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     typer.echo(f"events: {answer['events']}\ndigest: {answer['digest']}")
 
 
@@ -206,7 +178,7 @@ def registry_rebuild(
     try:
         events, digest = asyncio.run(replay())
     except OSError as error:
-        raise _fail(f"cannot reach NATS: {error}") from None
+        raise fail(f"cannot reach NATS: {error}") from None
     typer.echo(f"events: {events}\ndigest: {digest}")
 
 
@@ -223,6 +195,56 @@ def contract_asyncapi(
     else:
         output.write_text(document, encoding="utf-8")
         errors.print(f"wrote {output}")
+
+
+@calendar_app.command("window")
+def calendar_window(
+    published_on: Annotated[
+        datetime, typer.Argument(formats=["%Y-%m-%d"], help="publication date, YYYY-MM-DD")
+    ],
+    holidays_dir: Annotated[
+        Path | None, typer.Option(help="extra holiday CSVs (default: HOLIDAYS_DIR, var/holidays)")
+    ] = None,
+) -> None:
+    """The R-PUBLICITY window of a publication: five working days, ending Beijing time."""
+    from rich.markup import escape
+
+    from shared.calendar import ScheduleFileError, UnknownCalendarYearError, default_calendar
+
+    try:
+        window = default_calendar(holidays_dir).publicity_window(published_on.date())
+    except (UnknownCalendarYearError, ScheduleFileError) as error:
+        raise fail(escape(str(error))) from None
+    typer.echo(f"first day: {window.first_day}\nlast day: {window.last_day}\n"
+               f"closes at: {window.closes_at.isoformat()}")  # fmt: skip
+
+
+@calendar_app.command("check")
+def calendar_check(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="holiday schedule CSV")],
+) -> None:
+    """Validate a State Council holiday schedule before putting it in HOLIDAYS_DIR."""
+    from rich.markup import escape
+
+    from shared.calendar import (
+        ScheduleFileError,
+        days_differing_from_chinesecalendar,
+        load_schedule_csv,
+    )
+
+    try:
+        schedule = load_schedule_csv(file)
+    except ScheduleFileError as error:
+        raise fail(escape(str(error))) from None
+    typer.echo(f"year: {schedule.year}\nholidays: {len(schedule.holidays)}\n"
+               f"adjusted working days: {len(schedule.adjusted_workdays)}")  # fmt: skip
+    differing = days_differing_from_chinesecalendar(schedule)
+    if differing:
+        days = ", ".join(str(day) for day in differing)
+        typer.echo(f"replaces chinesecalendar for {schedule.year}; it differs on: {days}")
+
+
+selection.register(app)
 
 
 def main() -> None:

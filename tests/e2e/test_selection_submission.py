@@ -198,3 +198,38 @@ async def test_a_province_rejects_an_application_with_its_reasons_on_the_log(
     ]
     assert rejected[0].payload.model_dump()["stage"] == "city"
     assert rejected[0].payload.model_dump()["reasons"][0]["message"] == "材料不完整"
+
+
+async def test_r_summary_table_lists_a_provinces_recommendations_and_the_funnel_counts_them(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...], sqlite_settings: Settings
+) -> None:
+    """R-SUMMARY-TABLE: 附件1 (序号, 单位, 名称, 类别, 领域) from the log."""
+    from services.registry.selection import funnel, quota_report, summary_table
+
+    desk = Desk(nats_server.url)
+    async with running(*platform):
+        await desk.open_eidb_batch()
+        park = await desk.apply(FUJIAN, "宁德市", "宁德锂电园")
+        firm = await desk.apply(FUJIAN, "宁德市", "宁德储能科技有限公司", category="enterprise")
+        dropped = await desk.apply(FUJIAN, "宁德市", "宁德另一园区")
+        for rank, application in enumerate((park, firm), start=1):
+            assert (
+                await desk.city_review(FUJIAN, application, "宁德市", "2026-04-02", rank)
+            ).accepted
+            assert (await desk.recommend(FUJIAN, application, "2026-04-08")).accepted
+        await desk.send("RejectApplication", {"application_id": dropped, "stage": "city",
+                        "reasons": ["择优未推荐"]}, FUJIAN, "2026-04-02")  # fmt: skip
+        db = build_registry(sqlite_settings).db
+        await wait_until(lambda: funnel(db, "EIDB-2026-1")["rejected_by_city"] == 1)
+        table = summary_table(db, "EIDB-2026-1", FUJIAN)
+        counts = funnel(db, "EIDB-2026-1")
+        quotas = quota_report(db, "EIDB-2026-1")
+    assert [(r["序号"], r["园区/企业名称"], r["申报类别"], r["申报创建领域"]) for r in table] == [
+        (1, "宁德锂电园", "园区", "新型储能制造"),
+        (2, "宁德储能科技有限公司", "企业", "新型储能制造"),
+    ]
+    assert (counts["submitted"], counts["city_reviewed"], counts["recommended"]) == (3, 2, 2)
+    assert counts["rejected_by_city"] == 1
+    assert {(q["category"], q["put_forward"], q["quota"]) for q in quotas} == {
+        ("park", 1, "1–2"), ("enterprise", 1, "3–5"),
+    }  # fmt: skip

@@ -8,6 +8,7 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.registry import selection
 from services.registry.adapters.db import Database
 from services.registry.entrypoints import pages
 from services.registry.queries import applied, digest, find_entry, list_entries
@@ -52,6 +53,28 @@ def create_app(db: Database) -> FastAPI:
         sequence, chain = applied(db, EVENTS_STREAM)
         return {"events": sequence, "chain": chain, "digest": digest(db)}
 
+    @api.get("/api/batches", summary="Batches as opened and forwarded")
+    def list_batches() -> list[dict[str, Any]]:
+        return selection.batches(db)
+
+    @api.get("/api/batches/{batch_id}/funnel", summary="Applications reaching each stage")
+    def batch_funnel(batch_id: str) -> dict[str, int]:
+        return selection.funnel(db, batch_id)
+
+    @api.get("/api/batches/{batch_id}/quotas", summary="Put forward against quota (R-QUOTAS)")
+    def batch_quotas(batch_id: str) -> list[dict[str, Any]]:
+        return selection.quota_report(db, batch_id)
+
+    @api.get("/api/batches/{batch_id}/summary-table", summary="附件1 of a province")
+    def batch_summary_table(batch_id: str, province: str) -> list[dict[str, Any]]:
+        return selection.summary_table(db, batch_id, province)
+
+    @api.get("/batches/{batch_id}", response_class=HTMLResponse, include_in_schema=False)
+    def batch_page(batch_id: str) -> str:
+        return pages.batch(
+            batch_id, selection.funnel(db, batch_id), selection.quota_report(db, batch_id)
+        )
+
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
         return {"ok": True, "events": applied(db, EVENTS_STREAM)[0]}
@@ -71,7 +94,8 @@ def create_app(db: Database) -> FastAPI:
         if q:
             entries = [e for e in entries if q in (e["name"] or "") or q in e["subject_id"]]
         filters = {"programme": programme, "province": province, "status": status, "q": q}
-        return pages.index(entries, filters, applied(db, EVENTS_STREAM)[0])
+        events = applied(db, EVENTS_STREAM)[0]
+        return pages.index(entries, filters, events, selection.batches(db))
 
     @api.get("/entries/{subject_id}", response_class=HTMLResponse, include_in_schema=False)
     def entry_page(subject_id: str) -> str:

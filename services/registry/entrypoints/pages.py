@@ -38,7 +38,12 @@ def _select(name: str, options: list[tuple[str, str]], chosen: str | None) -> st
     return f'<select name="{name}">{rendered}</select>'
 
 
-def index(entries: list[dict[str, Any]], filters: dict[str, str | None], events: int) -> str:
+def index(
+    entries: list[dict[str, Any]],
+    filters: dict[str, str | None],
+    events: int,
+    batches: list[dict[str, Any]],
+) -> str:
     form = (
         '<form method="get">'
         + _select(
@@ -67,7 +72,7 @@ def index(entries: list[dict[str, Any]], filters: dict[str, str | None], events:
         "<h1>demobase registry</h1><p>National demonstration bases and their applications, "
         f"projected from the event log ({events} events). "
         '<a href="/docs">HTTP API</a> · <a href="/api/digest">digest</a></p>'
-        f"{form}<p>{len(entries)} shown</p>{table}"
+        f"{_batch_links(batches)}{form}<p>{len(entries)} shown</p>{table}"
     )
     return _page("demobase registry", body)
 
@@ -91,3 +96,32 @@ def entry(entry: dict[str, Any]) -> str:
         f"<th>event id</th><th>payload</th></tr>{lines}</table>"
     )
     return _page(entry["name"] or entry["subject_id"], body)
+
+
+def _batch_links(batches: list[dict[str, Any]]) -> str:
+    if not batches:
+        return ""
+    links = " · ".join(
+        f'<a href="/batches/{escape(b["batch_id"])}">{escape(b["batch_id"])}</a>' for b in batches
+    )
+    return f"<p>Batches: {links}</p>"
+
+
+def batch(batch_id: str, funnel: dict[str, int], quotas: list[dict[str, Any]]) -> str:
+    stages = "".join(
+        f"<tr><td>{escape(stage.replace('_', ' '))}</td><td>{count}</td></tr>"
+        for stage, count in funnel.items()
+    )
+    rows = "".join(
+        f"<tr><td>{escape(_province(q['province']))}</td><td>{escape(q['city'] or '')}</td>"
+        f"<td>{escape(q['category'])}</td><td>{q['put_forward']}</td>"
+        f"<td>{escape(q['quota'] or 'on merit')}</td></tr>"
+        for q in quotas
+    )
+    body = (
+        f'<p><a href="/">← registry</a></p><h1>Batch {escape(batch_id)}</h1><h2>Funnel</h2>'
+        f"<table><tr><th>stage</th><th>applications</th></tr>{stages}</table>"
+        "<h2>Put forward against quota (R-QUOTAS)</h2><table><tr><th>province</th><th>city</th>"
+        f"<th>category</th><th>put forward</th><th>quota</th></tr>{rows}</table>"
+    )
+    return _page(f"batch {batch_id}", body)
