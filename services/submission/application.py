@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 from services.submission.domain import (
     Application,
     Batch,
+    ProvinceSuspensions,
     application_id_for,
     check_not_suspended,
     check_within_deadline,
@@ -171,6 +172,9 @@ class SubmissionApplication(ServiceApplication):
         city_review = batch.city_review(message.province)
         refuse(
             check_not_suspended(batch.suspended, message.province, batch.batch_id),
+            self._suspensions(message.province, batch.programme).check_not_suspended(
+                batch.number, batch.batch_id
+            ),
             check_within_deadline(
                 "ministry", batch.due("ministry", message.province), message.issued_at.date()
             ),
@@ -205,6 +209,30 @@ class SubmissionApplication(ServiceApplication):
         application.reject(body.stage, reasons, **provenance(message))
         self.record(application, upstream=upstream, position=position)
         return application
+
+    def record_suspension(
+        self,
+        province: str,
+        programme: str,
+        batch_number: int,
+        reason: str,
+        causing_events: list[dict[str, Any]],
+        *,
+        upstream: str,
+        position: int,
+    ) -> ProvinceSuspensions:
+        """R-SUSPENDED-PROVINCE: remember that ``province`` may not recommend in that batch."""
+        suspensions = self._suspensions(province, programme)
+        suspensions.suspend(batch_number=batch_number, reason=reason, causing_events=causing_events)
+        self.record(suspensions, upstream=upstream, position=position)
+        return suspensions
+
+    def _suspensions(self, province: str, programme: str) -> ProvinceSuspensions:
+        aggregate_id = ProvinceSuspensions.create_id(province, programme)
+        if aggregate_id in self.repository:
+            found: ProvinceSuspensions = self.repository.get(aggregate_id)
+            return found
+        return ProvinceSuspensions(province=province, programme=programme)
 
     def _batch_of(self, application: Application) -> Batch:
         if application.batch_id is None:

@@ -6,10 +6,11 @@ from services.submission.application import SubmissionApplication
 from services.submission.config import SERVICE
 from services.submission.entrypoints.commands import commands
 from services.submission.integration import translate
+from services.submission.policies import SUSPENSIONS, reactions
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.config import Settings, resolve_nats_url
-from shared.contract.subjects import INTAKE_STREAM, intake_filter
+from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_filter
 
 
 def build_application(settings: Settings) -> SubmissionApplication:
@@ -21,8 +22,11 @@ def build(settings: Settings) -> ServiceRuntime:
     return ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
-        handler=ServiceHandler(app, commands=commands(app)),
-        subscriptions=(Subscription(INTAKE_STREAM, intake_filter("submission")),),
+        handler=ServiceHandler(app, commands=commands(app), reactions=reactions(app)),
+        subscriptions=(
+            Subscription(INTAKE_STREAM, intake_filter("submission")),
+            Subscription(EVENTS_STREAM, SUSPENSIONS),
+        ),
         app=app,
         translate=translate,
     )

@@ -233,3 +233,42 @@ async def test_r_summary_table_lists_a_provinces_recommendations_and_the_funnel_
     assert {(q["category"], q["put_forward"], q["quota"]) for q in quotas} == {
         ("park", 1, "1–2"), ("enterprise", 1, "3–5"),
     }  # fmt: skip
+
+
+async def test_r_suspended_province_a_suspension_on_the_log_refuses_the_next_batch(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-SUSPENDED-PROVINCE: a ProvinceSuspended fact (from R-FRAUD) is enforced in that batch."""
+    from uuid import uuid4
+
+    from shared.bus.connection import connect
+    from shared.contract.envelope import new_envelope
+    from shared.contract.events import ProvinceSuspended
+    from shared.contract.events_common import EventRef
+
+    fraud = EventRef(event_id=uuid4(), stream_sequence=1)
+    suspended = ProvinceSuspended(province=HUNAN, programme="NIID", batch_number=12,
+                                  reason="弄虚作假", causing_events=(fraud,))  # fmt: skip
+    envelope = new_envelope(
+        suspended, event_id=uuid4(), occurred_at=at("2026-04-20"), recorded_at=at("2026-04-20"),
+        actor="ministry", province=HUNAN, subject_id=HUNAN, correlation_id=uuid4(),
+    )  # fmt: skip
+    batch = {
+        "batch_id": "NIID-12", "programme": "NIID", "number": 12, "title": "第十二批",
+        "notice": DOCUMENT, "domains": ["装备工业"], "categories": ["park"],
+        "deadlines": [{"level": "ministry", "due": "2026-06-30"}],
+    }  # fmt: skip
+    desk = Desk(nats_server.url)
+    async with running(*platform):
+        nc = await connect(nats_server.url, "evaluation-stand-in")
+        await nc.jetstream().publish(envelope.subject, envelope.to_json(),
+                                     headers={"Nats-Msg-Id": str(envelope.event_id)})  # fmt: skip
+        await nc.drain()
+        submission = platform[0]
+        await wait_until(lambda: submission.consumers[1].position >= 1)  # the fact has arrived
+        assert (await desk.send("OpenBatch", batch, MINISTRY, "2026-05-01")).accepted
+        hunan = await desk.send("SubmitApplication", park_application(batch_id="NIID-12"),
+                                HUNAN, "2026-05-10")  # fmt: skip
+        refused = await desk.recommend(HUNAN, str(hunan.subject_id), "2026-06-01")
+    assert rules(refused) == ["R-SUSPENDED-PROVINCE"]
+    assert str(fraud.event_id) in refused.problems[0].reason

@@ -22,12 +22,14 @@ from services.submission.domain.batch import (
     check_quota_not_exceeded,
     check_within_deadline,
 )
+from services.submission.domain.suspension import ProvinceSuspensions
 from shared.rules import RuleViolationError, Violation
 
 __all__ = [
     "DOMAINS",
     "Application",
     "Batch",
+    "ProvinceSuspensions",
     "RuleViolationError",
     "Violation",
     "application_id_for",

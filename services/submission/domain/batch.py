@@ -85,6 +85,7 @@ class Batch(Aggregate):
     ) -> None:
         self.batch_id = batch_id
         self.programme: str = details["programme"]
+        self.number: int = int(details["number"])
         self.domains: list[str] = list(details["domains"])
         self.categories: list[str] = list(details["categories"])
         self.deadlines: list[dict[str, Any]] = list(details["deadlines"])
