@@ -13,6 +13,7 @@ import hashlib
 import json
 from typing import Any
 
+from services.registry import titles
 from services.registry.adapters.db import Cursor, Database
 from shared.contract.envelope import Envelope
 
@@ -31,6 +32,14 @@ STATUS_AFTER: dict[str, str] = {
     "TitleRevoked": "revoked",
 }
 """What an entry's status becomes after an event about it (other events leave it as it was)."""
+
+
+def status_after(event_type: str, payload: dict[str, Any]) -> str | None:
+    """An entry's status after an event about it; an EIDB award starts a creation period."""
+    if event_type == "TitleAwarded" and payload.get("under_creation_until"):
+        return "under_creation"
+    return STATUS_AFTER.get(event_type)
+
 
 ENTRY_FIELDS = ("name", "programme", "category", "domain", "city", "batch_id", "applicant")
 
@@ -56,6 +65,7 @@ def schema(prefix: str) -> list[str]:
             sequence BIGINT NOT NULL, subject_id TEXT NOT NULL, status TEXT,
             PRIMARY KEY (sequence, subject_id))""",
         f"CREATE INDEX IF NOT EXISTS {prefix}links_subject ON {prefix}links (subject_id)",
+        *titles.schema(prefix),
         f"""CREATE TABLE IF NOT EXISTS {prefix}batches (
             batch_id TEXT NOT NULL, province TEXT NOT NULL, sequence BIGINT NOT NULL,
             data TEXT NOT NULL, PRIMARY KEY (batch_id, province))""",
@@ -74,7 +84,7 @@ def create_tables(db: Database) -> None:
 
 def drop_tables(db: Database) -> None:
     with db.transaction() as cursor:
-        for table in ("position", "entries", "timeline", "links", "batches"):
+        for table in ("position", "entries", "timeline", "links", "batches", *titles.TABLES):
             cursor.execute(f"DROP TABLE IF EXISTS {db.table_prefix}{table}")
 
 
@@ -108,6 +118,7 @@ def apply(cursor: Cursor, prefix: str, stream: str, sequence: int, data: bytes) 
     payload = envelope.payload.model_dump(mode="json")
     _link_related(cursor, prefix, sequence, envelope, payload)
     _record_batch(cursor, prefix, sequence, envelope, payload)
+    titles.project(cursor, prefix, sequence, envelope.event_type, envelope.subject_id, payload)
     cursor.execute(
         f"""INSERT INTO {prefix}timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
@@ -139,7 +150,7 @@ def apply(cursor: Cursor, prefix: str, stream: str, sequence: int, data: bytes) 
 
 def _update_entry(cursor: Cursor, prefix: str, sequence: int, envelope: Envelope) -> str | None:
     payload = envelope.payload.model_dump()
-    status = STATUS_AFTER.get(envelope.event_type)
+    status = status_after(envelope.event_type, payload)
     kind = envelope.payload.subject_kind
     if kind not in ("application", "base"):
         return status

@@ -7,7 +7,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from services.registry.adapters.db import Database
+from services.registry import titles
+from services.registry.adapters.db import Cursor, Database
 from services.registry.projections import canonical_json, position
 
 ENTRY_COLUMNS = (
@@ -68,11 +69,22 @@ def list_entries(db: Database, **filters: str | None) -> list[dict[str, Any]]:
             f"WHERE {where} ORDER BY subject_id",
             tuple(wanted.values()),
         )
-        return [_entry(row) for row in cursor.fetchall()]
+        entries = [_entry(row) for row in cursor.fetchall()]
+    return with_titles(db, entries)
+
+
+def with_titles(db: Database, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bases carry their title record: stars by year, former names, tier, revocation."""
+    records = titles.title_records(db)
+    for entry in entries:
+        if entry["kind"] == "base" and entry["subject_id"] in records:
+            entry.update(records[entry["subject_id"]])
+    return entries
 
 
 def find_entry(db: Database, id_or_prefix: str) -> dict[str, Any] | None:
-    """One entry with its timeline, by its id or an unambiguous prefix of it."""
+    """One entry with its timeline, by its id, an unambiguous prefix, or any name it bore."""
+    id_or_prefix = titles.find_by_name(db, id_or_prefix) or id_or_prefix
     with db.snapshot() as cursor:
         cursor.execute(
             f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries "
@@ -91,7 +103,7 @@ def find_entry(db: Database, id_or_prefix: str) -> dict[str, Any] | None:
             (entry["subject_id"], entry["subject_id"]),
         )
         entry["timeline"] = [_line(row) for row in cursor.fetchall()]
-        return entry
+    return with_titles(db, [entry])[0]
 
 
 def applied(db: Database, stream: str) -> tuple[int, str]:
@@ -121,6 +133,8 @@ def export_lines(db: Database) -> Iterator[str]:
             "ORDER BY batch_id, province"
         )
         batches = cursor.fetchall()
+        title_tables = {table: _all_rows(cursor, f"{db.table_prefix}{table}")
+                        for table in titles.TABLES}  # fmt: skip
     for row in entries:
         yield canonical_json({"entry": dict(zip(ENTRY_COLUMNS, row, strict=True))})
     for row in timeline:
@@ -129,6 +143,9 @@ def export_lines(db: Database) -> Iterator[str]:
         yield canonical_json(
             {"link": {"sequence": sequence, "subject_id": subject_id, "status": status}}
         )
+    for table, rows in title_tables.items():
+        for row in rows:
+            yield canonical_json({table: list(row)})
     for batch_id, province, sequence, data in batches:
         yield canonical_json(
             {
@@ -140,6 +157,11 @@ def export_lines(db: Database) -> Iterator[str]:
                 }
             }
         )
+
+
+def _all_rows(cursor: Cursor, table: str) -> list[tuple[Any, ...]]:
+    cursor.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
+    return cursor.fetchall()
 
 
 def digest(db: Database) -> str:
