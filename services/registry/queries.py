@@ -106,6 +106,18 @@ def find_entry(db: Database, id_or_prefix: str) -> dict[str, Any] | None:
     return with_titles(db, [entry])[0]
 
 
+def event_line(db: Database, sequence: int) -> dict[str, Any] | None:
+    """One event of the log as the registry recorded it, by its stream sequence."""
+    with db.snapshot() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {db.table_prefix}timeline "
+            "WHERE sequence = ?",
+            (sequence,),
+        )
+        row = cursor.fetchone()
+    return None if row is None else _line(row)
+
+
 def applied(db: Database, stream: str) -> tuple[int, str]:
     """The last sequence applied and the head of the hash chain."""
     with db.snapshot() as cursor:

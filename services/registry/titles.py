@@ -214,3 +214,10 @@ def revocations(db: Database) -> list[dict[str, Any]]:
             {"base_id": b, "title": t, "rule_id": r, "reason": why, "causing_events": json.loads(c)}
             for b, t, r, why, c in cursor.fetchall()
         ]
+
+
+def years(db: Database) -> list[int]:
+    """The evaluation years with results in the registry."""
+    with db.snapshot() as cursor:
+        cursor.execute(f"SELECT DISTINCT year FROM {db.table_prefix}stars ORDER BY year")
+        return [int(row[0]) for row in cursor.fetchall()]

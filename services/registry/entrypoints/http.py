@@ -8,10 +8,10 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.registry import selection
+from services.registry import exports, selection, titles
 from services.registry.adapters.db import Database
 from services.registry.entrypoints import pages
-from services.registry.queries import applied, digest, find_entry, list_entries
+from services.registry.queries import applied, digest, event_line, find_entry, list_entries
 from shared.contract.subjects import EVENTS_STREAM
 
 
@@ -75,6 +75,66 @@ def create_app(db: Database) -> FastAPI:
             batch_id, selection.funnel(db, batch_id), selection.quota_report(db, batch_id)
         )
 
+    @api.get("/api/years/{year}/stars", summary="Stars of a year by province or by domain")
+    def year_stars(
+        year: int, by: str = Query(default="province", pattern="^(province|domain)$")
+    ) -> dict[str, dict[str, int]]:
+        return titles.star_distribution(db, year, by)
+
+    @api.get(
+        "/api/years/{year}/five-star", summary="The five-star list of a year (R-FIVE-STAR-LIST)"
+    )
+    def year_five_star(year: int) -> list[dict[str, Any]]:
+        return titles.five_star_list(db, year)
+
+    @api.get("/api/revocations", summary="Revoked titles with their rule and causing events")
+    def list_revocations() -> list[dict[str, Any]]:
+        return titles.revocations(db)
+
+    @api.get("/api/events/{sequence}", summary="One event of the log, by its stream sequence")
+    def event_at(sequence: int) -> dict[str, Any]:
+        line = event_line(db, sequence)
+        if line is None:
+            raise HTTPException(404, f"no event at sequence {sequence}")
+        return line
+
+    @api.get("/api/export.{fmt}", summary="The registry of bases as CSV or xlsx")
+    def export(fmt: str) -> Response:
+        rows = exports.base_rows(list_entries(db))
+        if fmt == "csv":
+            return Response(
+                exports.to_csv(rows),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": "attachment; filename=bases.csv"},
+            )
+        if fmt == "xlsx":
+            return Response(
+                exports.to_xlsx(rows),
+                media_type=exports.XLSX,
+                headers={"Content-Disposition": "attachment; filename=bases.xlsx"},
+            )
+        raise HTTPException(404, f"export as csv or xlsx, not {fmt!r}")
+
+    @api.get("/years/{year}", response_class=HTMLResponse, include_in_schema=False)
+    def year_page(year: int) -> str:
+        return pages.year(
+            year,
+            titles.star_distribution(db, year, "province"),
+            titles.star_distribution(db, year, "domain"),
+            titles.five_star_list(db, year),
+        )
+
+    @api.get("/revocations", response_class=HTMLResponse, include_in_schema=False)
+    def revocations_page() -> str:
+        return pages.revocations(titles.revocations(db))
+
+    @api.get("/events/{sequence}", response_class=HTMLResponse, include_in_schema=False)
+    def event_page(sequence: int) -> str:
+        line = event_line(db, sequence)
+        if line is None:
+            raise HTTPException(404, f"no event at sequence {sequence}")
+        return pages.event(line)
+
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
         return {"ok": True, "events": applied(db, EVENTS_STREAM)[0]}
@@ -95,7 +155,7 @@ def create_app(db: Database) -> FastAPI:
             entries = [e for e in entries if q in (e["name"] or "") or q in e["subject_id"]]
         filters = {"programme": programme, "province": province, "status": status, "q": q}
         events = applied(db, EVENTS_STREAM)[0]
-        return pages.index(entries, filters, events, selection.batches(db))
+        return pages.index(entries, filters, events, selection.batches(db), titles.years(db))
 
     @api.get("/entries/{subject_id}", response_class=HTMLResponse, include_in_schema=False)
     def entry_page(subject_id: str) -> str:

@@ -15,7 +15,19 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}code{font-size:.85em}
 .status{font-weight:600}.rejected,.revoked{color:#a11}.titled{color:#161}
 form input,form select{margin-right:.5rem}pre{white-space:pre-wrap;margin:0;font-size:.8em}
 """
-STATUSES = ("submitted", "rejected", "recommended", "reviewed", "publicised", "titled", "revoked")
+STATUSES = (
+    "submitted",
+    "rejected",
+    "city_reviewed",
+    "recommended",
+    "reviewed",
+    "publicised",
+    "withheld",
+    "awarded",
+    "under_creation",
+    "titled",
+    "revoked",
+)
 
 
 def _page(title: str, body: str) -> str:
@@ -43,6 +55,7 @@ def index(
     filters: dict[str, str | None],
     events: int,
     batches: list[dict[str, Any]],
+    years: list[int],
 ) -> str:
     form = (
         '<form method="get">'
@@ -71,15 +84,41 @@ def index(
     body = (
         "<h1>demobase registry</h1><p>National demonstration bases and their applications, "
         f"projected from the event log ({events} events). "
-        '<a href="/docs">HTTP API</a> · <a href="/api/digest">digest</a></p>'
-        f"{_batch_links(batches)}{form}<p>{len(entries)} shown</p>{table}"
+        '<a href="/docs">HTTP API</a> · <a href="/api/digest">digest</a> · '
+        '<a href="/revocations">revocations</a> · export <a href="/api/export.csv">CSV</a> '
+        '<a href="/api/export.xlsx">xlsx</a></p>'
+        f"{_batch_links(batches)}{_year_links(years)}{form}<p>{len(entries)} shown</p>{table}"
     )
     return _page("demobase registry", body)
 
 
+def _title_block(entry: dict[str, Any]) -> str:
+    if entry["kind"] != "base":
+        return ""
+    stars = ", ".join(f"{y}: {n}★" for y, n in sorted(entry.get("stars_by_year", {}).items()))
+    parts = [
+        f"<p>Title: <b>{escape(entry.get('title') or '')}</b></p>",
+        f"<p>Tier: {escape(entry.get('tier') or '—')} · plan: "
+        f"{escape(entry.get('action_plan') or '—')} · stars: {escape(stars or '—')}</p>",
+    ]
+    if entry.get("former_names"):
+        parts.append(f"<p>Former names: {escape('; '.join(entry['former_names']))}</p>")
+    if entry.get("revoked_rule"):
+        causes = " ".join(
+            f'<a href="/events/{c["stream_sequence"]}">#{c["stream_sequence"]}</a>'
+            for c in entry["causing_events"]
+        )
+        parts.append(
+            f'<p class="revoked">Revoked under <b>{escape(entry["revoked_rule"])}</b>: '
+            f"{escape(entry.get('revoked_reason') or '')} — caused by {causes}</p>"
+        )
+    return "".join(parts)
+
+
 def entry(entry: dict[str, Any]) -> str:
     lines = "".join(
-        f"<tr><td>{line['sequence']}</td><td>{escape(line['event_type'])}</td>"
+        f'<tr><td><a href="/events/{line["sequence"]}">{line["sequence"]}</a></td>'
+        f"<td>{escape(line['event_type'])}</td>"
         f"<td>{escape(line['occurred_at'])}</td><td>{escape(line['recorded_at'])}</td>"
         f"<td>{escape(line['actor'])}</td><td><code>{escape(line['event_id'])}</code></td>"
         f"<td><pre>{escape(json.dumps(line['payload'], ensure_ascii=False, indent=1))}</pre></td>"
@@ -91,11 +130,18 @@ def entry(entry: dict[str, Any]) -> str:
         f"<p><code>{escape(entry['subject_id'])}</code> · {escape(_province(entry['province']))} · "
         f"{escape(entry['programme'] or '')} · {escape(entry['domain'] or '')} · "
         f'<span class="status {escape(entry["status"])}">{escape(entry["status"])}</span> · '
-        f"correlation <code>{escape(entry['correlation_id'])}</code></p><h2>Timeline</h2>"
+        f"correlation <code>{escape(entry['correlation_id'])}</code></p>"
+        f"{_title_block(entry)}<h2>Timeline</h2>"
         "<table><tr><th>seq</th><th>event</th><th>occurred</th><th>recorded</th><th>actor</th>"
         f"<th>event id</th><th>payload</th></tr>{lines}</table>"
     )
     return _page(entry["name"] or entry["subject_id"], body)
+
+
+def _year_links(years: list[int]) -> str:
+    if not years:
+        return ""
+    return "<p>Evaluations: " + " · ".join(f'<a href="/years/{y}">{y}</a>' for y in years) + "</p>"
 
 
 def _batch_links(batches: list[dict[str, Any]]) -> str:
@@ -125,3 +171,63 @@ def batch(batch_id: str, funnel: dict[str, int], quotas: list[dict[str, Any]]) -
         f"<th>category</th><th>put forward</th><th>quota</th></tr>{rows}</table>"
     )
     return _page(f"batch {batch_id}", body)
+
+
+def _star_table(title: str, table: dict[str, dict[str, int]], label: Any = str) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(label(key))}</td>"
+        + "".join(f"<td>{counts.get(str(n), 0)}</td>" for n in range(5, 0, -1))
+        + "</tr>"
+        for key, counts in table.items()
+    )
+    head = "".join(f"<th>{n}★</th>" for n in range(5, 0, -1))
+    return f"<h2>{escape(title)}</h2><table><tr><th></th>{head}</tr>{rows}</table>"
+
+
+def year(
+    year: int,
+    by_province: dict[str, dict[str, int]],
+    by_domain: dict[str, dict[str, int]],
+    five_star: list[dict[str, Any]],
+) -> str:
+    listed = "".join(
+        f'<li><a href="/entries/{escape(b["base_id"])}">{escape(b["title"])}</a></li>'
+        for b in five_star
+    )
+    body = (
+        f'<p><a href="/">← registry</a></p><h1>Evaluation {year}</h1>'
+        f"<h2>Five-star bases (R-FIVE-STAR-LIST): {len(five_star)}</h2><ol>{listed}</ol>"
+        + _star_table("Stars by province", by_province, _province)
+        + _star_table("Stars by domain", by_domain)
+    )
+    return _page(f"evaluation {year}", body)
+
+
+def revocations(rows: list[dict[str, Any]]) -> str:
+    lines = "".join(
+        f'<tr><td><a href="/entries/{escape(r["base_id"])}">{escape(r["title"])}</a></td>'
+        f"<td>{escape(r['rule_id'])}</td><td>{escape(r['reason'])}</td><td>"
+        + " ".join(
+            f'<a href="/events/{c["stream_sequence"]}">#{c["stream_sequence"]}</a>'
+            for c in r["causing_events"]
+        )
+        + "</td></tr>"
+        for r in rows
+    )
+    body = (
+        '<p><a href="/">← registry</a></p><h1>Revoked titles</h1><table><tr><th>base</th>'
+        f"<th>rule</th><th>reason</th><th>causing events</th></tr>{lines}</table>"
+    )
+    return _page("revoked titles", body)
+
+
+def event(line: dict[str, Any]) -> str:
+    body = (
+        f'<p><a href="/entries/{escape(line["subject_id"])}">← {escape(line["subject_id"])}</a></p>'
+        f"<h1>#{line['sequence']} {escape(line['event_type'])}</h1>"
+        f"<p>event <code>{escape(line['event_id'])}</code> · actor {escape(line['actor'])} · "
+        f"occurred {escape(line['occurred_at'])} · recorded {escape(line['recorded_at'])} · "
+        f"hash <code>{escape(line['event_hash'][:16])}…</code></p>"
+        f"<pre>{escape(json.dumps(line['payload'], ensure_ascii=False, indent=1))}</pre>"
+    )
+    return _page(f"event {line['sequence']}", body)
