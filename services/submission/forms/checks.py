@@ -108,6 +108,16 @@ def narrative_problems(model: BaseModel) -> list[Problem]:
                         f"{NARRATIVE_LIMIT}",
                         required=f"≤ {NARRATIVE_LIMIT} characters",
                         given=f"{length} characters",
-                    )  # fmt: skip
+                    )
                 )
     return found
+
+
+def mean_ratio(
+    numerator: YearSeries, denominator: YearSeries, scale: Decimal = Decimal(100)
+) -> Decimal | None:
+    """The three-year average of numerator / denominator × scale; None if a year divides by 0."""
+    pairs = list(zip(numerator.values, denominator.values, strict=True))
+    if any(bottom == 0 for _, bottom in pairs):
+        return None
+    return sum((top * scale / bottom for top, bottom in pairs), Decimal(0)) / 3

@@ -40,6 +40,10 @@ Percent = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 """A short text: a name, an address, a document number."""
 
+NarrativeText = Annotated[str, Field(min_length=1)]
+"""A narrative section; its R-MATERIALS length limit is checked after reading, so that it is
+reported with the section's name and length alongside every other problem."""
+
 ItemId = Annotated[str, Field(min_length=1, max_length=100)]
 """The identity of a counted thing: a credit code, a patent number, a pseudonymous person id."""
 
@@ -133,7 +137,10 @@ QuantitySeries = Annotated[YearSeries, AfterValidator(_non_negative)]
 class Incident(FormModel):
     """One incident of the last three years, as the applicant declares it (R-SAFETY-RECORD)."""
 
-    kind: Annotated[IncidentKind, Label("事件类型")]
+    kind: Annotated[
+        IncidentKind,
+        Label("事件类型（environmental 环境事件；production_safety 安全事故；other_serious 其他）"),
+    ]
     grade: Annotated[EnvironmentalGrade | AccidentGrade | None, Label("等级")] = None
     occurred_on: Annotated[date, Label("发生日期")]
     description: Annotated[Text, Label("简要情况")]

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from services.submission.forms.common import FormModel, ItemId, Label, Percent, Quantity, Text
 from services.submission.forms.problems import (
@@ -55,7 +55,7 @@ class Tally:
     duplicates: tuple[FormDuplicate, ...] = field(default=())
 
 
-def tally(path: str, entries: Sequence[Entry], weights: Mapping[str, Decimal] | None) -> Tally:
+def tally(path: str, entries: Sequence[Entry], weights: Mapping[Any, Decimal] | None) -> Tally:
     """Count ``entries`` once each; weigh each group of linked things once, at its heaviest."""
     repeats = Counter((entry.id, entry.kind) for entry in entries)
     duplicates = tuple(
@@ -92,27 +92,42 @@ def _groups(entries: Iterable[Entry]) -> dict[str, set[str]]:
 
 
 class CountedBlock(FormModel, Generic[K]):
-    """Base of a block of counted things: typed counts per kind and a typed weighted count."""
+    """Base of a block of things listed by id, with the counts per kind the applicant typed."""
 
     counts: Annotated[dict[K, Count] | None, Label("各类数量（如填写，将与清单核对）")] = None
-    weighted: Annotated[Quantity | None, Label("加权数量（如填写，将与清单核对）")] = None
 
     def entries(self) -> list[Entry]:
         raise NotImplementedError
 
-    def tally(self, path: str, weights: Mapping[str, Decimal] | None) -> Tally:
+    def tally(self, path: str, weights: Mapping[Any, Decimal] | None) -> Tally:
         return tally(path, self.entries(), weights)
 
     def mismatches(
-        self, path: str, weights: Mapping[str, Decimal] | None, tolerance: Tolerance
+        self, path: str, weights: Mapping[Any, Decimal] | None, tolerance: Tolerance
     ) -> list[FormMismatch]:
-        """Typed counts against distinct counts (exactly), typed weighted against weighted."""
+        """Each typed count against the distinct count of its kind, exactly."""
         result = self.tally(path, weights)
         found: list[FormMismatch] = []
         for kind, typed in (self.counts or {}).items():
             computed = Decimal(result.by_kind.get(kind, 0))
             found += check_figure(f"{path}.counts.{kind}", Decimal(typed), computed, EXACT)
-        return found + check_figure(f"{path}.weighted", self.weighted, result.weighted, tolerance)
+        return found
+
+
+class WeightedBlock(CountedBlock[K]):
+    """A counted block with a weighted count (加权数量), weights given by the batch."""
+
+    weighted: Annotated[Quantity | None, Label("加权数量（如填写，将与清单核对）")] = None
+
+    def mismatches(
+        self, path: str, weights: Mapping[Any, Decimal] | None, tolerance: Tolerance
+    ) -> list[FormMismatch]:
+        """Typed counts exactly; the typed weighted count only when ``weights`` are given."""
+        weighted = self.tally(path, weights).weighted
+        return [
+            *super().mismatches(path, weights, tolerance),
+            *check_figure(f"{path}.weighted", self.weighted, weighted, tolerance),
+        ]
 
 
 class QualityFirm(FormModel):
@@ -121,7 +136,7 @@ class QualityFirm(FormModel):
     kind: Annotated[QualityFirmKind, Label("类别")]
 
 
-class QualityFirms(CountedBlock[QualityFirmKind]):
+class QualityFirms(WeightedBlock[QualityFirmKind]):
     """优质企业 (同一企业不重复计算)."""
 
     items: Annotated[tuple[QualityFirm, ...], Label("优质企业清单")] = ()
@@ -137,7 +152,7 @@ class Platform(FormModel):
     hosts: Annotated[tuple[ItemId, ...], Label("依托单位（统一社会信用代码）")] = ()
 
 
-class Platforms(CountedBlock[PlatformKind]):
+class Platforms(WeightedBlock[PlatformKind]):
     """国家级创新平台 (同一依托单位的不同平台、多家单位共建的同一平台不重复计算)."""
 
     items: Annotated[tuple[Platform, ...], Label("国家级创新平台清单")] = ()
@@ -156,7 +171,7 @@ class Patent(FormModel):
     award: Annotated[PatentAward | None, Label("中国专利奖")] = None
 
 
-class Patents(CountedBlock[PatentClass]):
+class Patents(WeightedBlock[PatentClass]):
     """有效发明专利, first completing unit only; 中国专利奖 gold and silver weigh more."""
 
     items: Annotated[tuple[Patent, ...], Label("有效发明专利清单")] = ()
@@ -173,7 +188,7 @@ class SmartFactory(FormModel):
     firm: Annotated[ItemId, Label("所属企业统一社会信用代码")]
 
 
-class SmartFactories(CountedBlock[SmartFactoryLevel]):
+class SmartFactories(WeightedBlock[SmartFactoryLevel]):
     """智能工厂 领航/卓越/先进/基础; 智能工厂占比 is computed by the park form."""
 
     items: Annotated[tuple[SmartFactory, ...], Label("智能工厂清单")] = ()
@@ -192,7 +207,7 @@ class Award(FormModel):
     rank: Annotated[Count | None, Label("本单位排序")] = None
 
 
-class Awards(CountedBlock[AwardKind]):
+class Awards(WeightedBlock[AwardKind]):
     """科技奖励 (one award counted once)."""
 
     items: Annotated[tuple[Award, ...], Label("科技奖励清单")] = ()
@@ -207,7 +222,7 @@ class Standard(FormModel):
     rank: Annotated[Count | None, Label("本单位排序")] = None
 
 
-class Standards(CountedBlock[StandardKind]):
+class Standards(WeightedBlock[StandardKind]):
     """制修订的国际、国家、行业标准 (one standard counted once)."""
 
     items: Annotated[tuple[Standard, ...], Label("标准清单")] = ()
@@ -239,7 +254,7 @@ class Talent(CountedBlock[TalentKind]):
         return Decimal(self.tally("", None).distinct) * 100 / self.employees
 
     def mismatches(
-        self, path: str, weights: Mapping[str, Decimal] | None, tolerance: Tolerance
+        self, path: str, weights: Mapping[Any, Decimal] | None, tolerance: Tolerance
     ) -> list[FormMismatch]:
         distinct = Decimal(self.tally(path, None).distinct)
         typed = None if self.high_level is None else Decimal(self.high_level)

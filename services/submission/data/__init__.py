@@ -1,0 +1,1 @@
+"""Reference data an operator loads (the development-zone catalogue), and its readers."""
