@@ -192,3 +192,6 @@ def problems_of(error: ValidationError, prefix: str = "") -> tuple[Problem, ...]
         shown = None if isinstance(given, dict) else repr(given)[:120]
         problems.append(Problem(field=prefix + location, reason=item["msg"], given=shown))
     return tuple(problems)
+
+
+from shared.contract import commands_review as _commands_review  # noqa: E402,F401

@@ -7,7 +7,8 @@ consultations, the award of titles and the acceptance of EIDB bases after creati
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Literal
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -17,6 +18,8 @@ from shared.contract.events_common import (
     ConsultedMinistry,
     DocumentRef,
     Narrative,
+    Ordinal,
+    PriorityGround,
     Programme,
     PublicityEntry,
     Score,
@@ -25,12 +28,23 @@ from shared.contract.events_common import (
 )
 from shared.contract.subjects import Context
 
+MeanScore = Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=4)]
+"""A mean of experts' totals, in points, to four decimal places."""
+
+NormalisedScore = Annotated[Decimal, Field(ge=-1000, le=1000, max_digits=8, decimal_places=4)]
+"""A mean of z-scores: signed, without unit, to four decimal places."""
+
 
 class ExpertReviewCompleted(EventPayload):
     """The ministry's experts scored an application (001 第十一条(三); R-PROCEDURE).
 
-    Scores follow the sections of 附件4 (park) / 附件5 (enterprise) for EIDB. ``proposed`` puts the
-    application on the list to publicise; ``not_proposed`` is followed by ApplicationRejected.
+    Scores follow the sections of 附件4 (park) / 附件5 (enterprise), plus the domain's points;
+    ``sections`` holds the panel's mean per section and ``total`` the mean total in points,
+    rounded to cents. ``raw_mean`` is that mean to four places; ``normalised`` averages, over the
+    panel, each expert's total z-scored against that expert's own mean and spread across the batch
+    (so a severe or lenient expert weighs like any other). The batch is ranked by ``normalised``;
+    on equal scores, applicants with R-PRIORITY ``priority`` grounds come first. ``proposed`` puts
+    the application on the list to publicise.
     """
 
     context: ClassVar[Context] = "review"
@@ -44,6 +58,14 @@ class ExpertReviewCompleted(EventPayload):
     site_visited_on: date | None = Field(default=None, description="实地考察, where needed")
     outcome: Literal["proposed", "not_proposed"]
     remarks: Narrative | None = None
+    raw_mean: MeanScore | None = Field(default=None, description="mean of the experts' totals")
+    normalised: NormalisedScore | None = Field(
+        default=None, description="mean over the panel of each expert's z-scored total"
+    )
+    rank: Ordinal | None = Field(default=None, description="place in the batch, 1 the best")
+    priority: tuple[PriorityGround, ...] = Field(
+        default=(), description="R-PRIORITY grounds, the tie-break on equal scores"
+    )
 
 
 class PublicityOpened(EventPayload):
@@ -144,10 +166,11 @@ class PublicityClosed(EventPayload):
 class TitleAwarded(EventPayload):
     """A base received its title (001 第十一条(四); R-TITLE-NAME, R-CREATION-PERIOD).
 
-    ``title`` is the canonical name: for NIID 国家新型工业化产业示范基地（示范内容·所在地）. An EIDB
-    awardee is a base under creation until ``under_creation_until`` (2 years), then accepted or
-    not; NIID has no creation period. ``announced_on`` starts the year after which the base is
-    evaluated (R-EVAL-YEARLY).
+    ``title`` is the canonical name: for NIID 国家新型工业化产业示范基地（示范内容·所在地）; for
+    EIDB, whose awardees are first 创建对象 (002),
+    国家新兴产业发展示范基地创建对象（创建领域·名称）. An EIDB awardee is a base under creation
+    until ``under_creation_until`` (2 years), then accepted or not; NIID has no creation period.
+    ``announced_on`` starts the year after which the base is evaluated (R-EVAL-YEARLY).
     """
 
     context: ClassVar[Context] = "review"
@@ -178,7 +201,10 @@ class TitleAwarded(EventPayload):
 
 
 class CreationAccepted(EventPayload):
-    """MIIT accepted an EIDB base after its creation period (验收; R-CREATION-PERIOD, 002 一)."""
+    """MIIT accepted an EIDB base after its creation period (验收; R-CREATION-PERIOD, 002 一).
+
+    ``title`` drops 创建对象: 国家新兴产业发展示范基地（创建领域·名称）.
+    """
 
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "base"

@@ -17,8 +17,8 @@ from nats.js import JetStreamContext
 from prometheus_client import REGISTRY
 
 from services.submission.application import SubmissionApplication
-from services.submission.integration import translate
 from services.submission.bootstrap import build_application
+from services.submission.integration import translate
 from shared.bus.connection import connect
 from shared.bus.relay import OutboxRelay
 from shared.bus.seam import Seam

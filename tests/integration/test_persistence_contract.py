@@ -23,9 +23,9 @@ from services.registry.application import Registry
 from services.registry.projections import OutOfOrderError
 from services.registry.queries import applied, digest, export_lines
 from services.submission.application import SubmissionApplication
-from services.submission.integration import translate
 from services.submission.bootstrap import build_application
 from services.submission.domain import Application, violations_on_arrival
+from services.submission.integration import translate
 from shared.bus.consumer import Delivery, TransientError
 from shared.config import Settings
 from shared.contract.envelope import Envelope, new_envelope
