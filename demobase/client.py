@@ -36,10 +36,31 @@ def read_document(path: Path) -> dict[str, Any]:
     return data
 
 
+def with_form(document: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Inline the form an application names by file: ``form_file`` (JSON/YAML) or ``form_xlsx``."""
+    form_file, form_xlsx = document.pop("form_file", None), document.pop("form_xlsx", None)
+    if form_file:
+        document["form"] = read_document(folder / str(form_file))
+    elif form_xlsx:
+        from services.submission.forms import read_form_xlsx
+
+        form, issues = read_form_xlsx(
+            folder / str(form_xlsx), document["programme"], document["category"]
+        )
+        if form is None:
+            raise ClientError(f"{form_xlsx}: " + "; ".join(str(i) for i in issues))
+        document["form"] = form.model_dump(mode="json", exclude_none=True)
+    return document
+
+
 def intake_message(
-    command_type: str, body: dict[str, Any], province: str, actor: str, issued_at: datetime,
+    command_type: str,
+    body: dict[str, Any],
+    province: str,
+    actor: str,
+    issued_at: datetime,
     correlation_id: UUID | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """An intake message as a province's tool would build it; the service validates it."""
     return {
         "command_id": str(uuid4()),
@@ -79,15 +100,18 @@ async def send_command(
 def submit_file(
     path: Path, settings: Settings, nats_url: str, effective: datetime | None
 ) -> IntakeDecision:
-    document = read_document(path)
+    document = with_form(read_document(path), path.parent)
     province = document.pop("province", None)
     if not isinstance(province, str):
         raise ClientError(f"{path}: 'province' (a GB/T 2260 code or a province name) is required")
     code = province_code(province)
     message = intake_message(
-        "SubmitApplication", document, code, actor=f"province:{code}",
+        "SubmitApplication",
+        document,
+        code,
+        actor=f"province:{code}",
         issued_at=effective or datetime.now(UTC),
-    )  # fmt: skip
+    )
     return asyncio.run(send_command(nats_url, "submission", message))
 
 

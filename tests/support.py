@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
+
+from services.submission.data.zones import SAMPLE_PATH
 from shared.bus.runtime import ServiceRuntime
 
 T = TypeVar("T")
@@ -60,12 +66,47 @@ def at(day: str) -> datetime:
     return datetime.fromisoformat(f"{day}T09:00:00+00:00").astimezone(UTC)
 
 
+EXAMPLES = Path(__file__).parents[1] / "examples"
+FORMS = {
+    ("NIID", "park"): "forms/niid-park-changsha.yaml",
+    ("EIDB", "park"): "forms/eidb-park-xiamen-storage.json",
+    ("EIDB", "enterprise"): "forms/eidb-enterprise-fuzhou.json",
+}
+
+
+@functools.cache
+def example_form(programme: str, category: str) -> dict[str, Any]:
+    """The example form of a programme and category, as a province's tool would send it."""
+    path = EXAMPLES / FORMS[(programme, category)]
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) if path.suffix == ".yaml" else json.loads(text)
+    return json.loads(json.dumps(data, default=str))  # dates as ISO strings, like JSON on the bus
+
+
 def park_application(**overrides: Any) -> dict[str, Any]:
-    """A valid NIID park application body (the shape of examples/niid-park-changsha.yaml)."""
+    """A valid application body (NIID park by default) with the matching example form."""
     body: dict[str, Any] = {
         "programme": "NIID", "category": "park", "name": "长沙经济技术开发区",
         "applicant": "长沙经济技术开发区管理委员会", "city": "长沙市",
-        "zone": "长沙经济技术开发区", "domain": "装备工业", "form": {"示范内容": "装备制造"},
+        "zone": "长沙经济技术开发区", "domain": "装备工业",
     }  # fmt: skip
     body.update(overrides)
+    if "form" not in overrides:
+        key = (body["programme"], body["category"])
+        body["form"] = {**example_form(*key), "domain": body["domain"]} if key in FORMS else {}
     return body
+
+
+def sample_catalogue_body() -> dict[str, Any]:
+    """The sample zone catalogue, as the ministry loads it (R-ELIGIBLE-ZONE)."""
+    return {"edition": "sample", "csv_text": SAMPLE_PATH.read_text(encoding="utf-8")}
+
+
+async def load_catalogue(url: str) -> None:
+    """The ministry loads the sample zone catalogue, as an operator does before a batch."""
+    from demobase.client import intake_message, send_command
+
+    message = intake_message("LoadZoneCatalogue", sample_catalogue_body(), "000000", "ministry",
+                             at("2026-01-05"))  # fmt: skip
+    decision = await send_command(url, "submission", message)
+    assert decision.accepted, decision

@@ -6,28 +6,42 @@ changed together with the intake position, in one transaction.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
 
+from services.submission.arrival import (
+    form_matches_application,
+    prefixed,
+    unique,
+    violation_of,
+)
+from services.submission.data.zones import CatalogueError, ZoneCatalogue
 from services.submission.domain import (
     Application,
     Batch,
+    Catalogue,
     ProvinceSuspensions,
     application_id_for,
     check_not_suspended,
     check_within_deadline,
     violations_on_arrival,
 )
+from services.submission.eligibility import check_eligibility
+from services.submission.forms import as_problems, blocking, parse_form
 from shared.contract.commands import (
     ForwardBatch,
     IntakeMessage,
+    LoadZoneCatalogue,
     OpenBatch,
+    Problem,
     RecommendApplication,
     RejectApplication,
     ReviewByCity,
     SubmitApplication,
 )
+from shared.intake import RefusedAttemptError
 from shared.rules import RuleViolationError, Violation, refuse
 from shared.store import ServiceApplication
 
@@ -106,7 +120,11 @@ class SubmissionApplication(ServiceApplication):
         return batch
 
     def submit(self, message: IntakeMessage, *, upstream: str, position: int) -> Application:
-        """Receive one application; accepted or rejected by the arrival rules, and kept."""
+        """Receive one application; accepted or rejected by the arrival rules, and kept.
+
+        A form that cannot be read is refused with every problem by field and nothing is
+        recorded; a readable form that breaks a rule is received and rejected with every reason.
+        """
         body = message.body
         assert isinstance(body, SubmitApplication)
         application_id = application_id_for(body.programme, message.province, message.command_id)
@@ -116,16 +134,62 @@ class SubmissionApplication(ServiceApplication):
             return self.application(application_id)
         if body.batch_id is not None:
             self._check_batch_takes(body, message)
-        violations = violations_on_arrival(body.programme, body.category, body.domain, body.uscc)
+        violations, flags = self._arrival_rules(body, message.issued_at.date())
         application = Application(
             application_id=application_id,
             province=message.province,
-            details=body.model_dump(mode="json"),
+            details={**body.model_dump(mode="json"), "flags": flags},
             violations=[vars(v) for v in violations],
             **provenance(message),
         )
         self.record(application, upstream=upstream, position=position)
         return application
+
+    def _arrival_rules(
+        self, body: SubmitApplication, on: date
+    ) -> tuple[list[Violation], list[str]]:
+        """Every rule of the application and its form: R-ELIGIBLE-*, R-THRESHOLDS, R-MATERIALS…"""
+        violations = violations_on_arrival(body.programme, body.category, body.domain, body.uscc)
+        form, issues = parse_form(body.programme, body.category, body.form)
+        if form is None and violations:
+            return violations, []  # ineligible as an applicant: no form to read
+        if form is None:
+            raise RefusedAttemptError(prefixed("form.", as_problems(issues)))
+        violations += [violation_of(problem, "form.") for problem in as_problems(blocking(issues))]
+        violations += form_matches_application(body, form)
+        result = check_eligibility(body.programme, body.category, form, self.zones(), on)
+        return unique(violations + list(result.violations)), [str(f) for f in result.flags]
+
+    def load_catalogue(self, message: IntakeMessage, *, upstream: str, position: int) -> Catalogue:
+        """R-ELIGIBLE-ZONE: a new edition of the development-zone catalogue is in force."""
+        body = message.body
+        assert isinstance(body, LoadZoneCatalogue)
+        try:
+            zones = ZoneCatalogue.from_csv_text(body.csv_text, source=body.edition)
+        except CatalogueError as error:
+            raise RefusedAttemptError(
+                tuple(
+                    Problem(
+                        field=f"csv_text line {p.line}" + (f" {p.field}" if p.field else ""),
+                        reason=p.reason,
+                    )
+                    for p in error.problems
+                )
+            ) from None
+        catalogue = self._catalogue()
+        catalogue.load(edition=body.edition, csv_text=body.csv_text, zones=len(zones))
+        self.record(catalogue, upstream=upstream, position=position)
+        return catalogue
+
+    def zones(self) -> ZoneCatalogue:
+        """The edition of the catalogue in force (empty until an operator loads one)."""
+        return self._catalogue().in_force()
+
+    def _catalogue(self) -> Catalogue:
+        if Catalogue.create_id() in self.repository:
+            found: Catalogue = self.repository.get(Catalogue.create_id())
+            return found
+        return Catalogue()
 
     def _check_batch_takes(self, body: SubmitApplication, message: IntakeMessage) -> None:
         """R-PROCEDURE, R-DEADLINES: the batch exists, is of the programme, and is not past due."""

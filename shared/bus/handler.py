@@ -88,6 +88,11 @@ class ServiceHandler:
             )
         try:
             decision = command(message, delivery.stream, delivery.sequence)
+        except RefusedAttemptError as error:
+            self.app.advance(delivery.stream, delivery.sequence)
+            return refused(self.app.name, delivery, error).model_copy(
+                update={"command_id": message.command_id}
+            )
         except RuleViolationError as error:
             self.app.advance(delivery.stream, delivery.sequence)
             EVENTS_REJECTED.labels(self.app.name, "rule").inc()

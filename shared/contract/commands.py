@@ -123,6 +123,17 @@ class RejectApplication(CommandBody):
     reasons: tuple[str, ...] = Field(min_length=1)
 
 
+class LoadZoneCatalogue(CommandBody):
+    """The ministry loads an edition of 《中国开发区审核公告目录》 (R-ELIGIBLE-ZONE)."""
+
+    context: ClassVar[Context] = "submission"
+
+    edition: str = Field(min_length=1, max_length=200, description="e.g. 2018年版")
+    csv_text: str = Field(
+        min_length=1, max_length=2_000_000, description="name,province_code,level"
+    )
+
+
 class IntakeMessage(BaseModel):
     """One attempt on the intake stream."""
 

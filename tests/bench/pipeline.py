@@ -58,7 +58,7 @@ from shared.bus.streams import ensure_streams, log_stream_config
 from shared.config import POSTGRES, SQLITE, Settings
 from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS, INTAKE_STREAM, intake_subject
 from shared.logging import configure_logging
-from tests.support import at, park_application, running
+from tests.support import at, load_catalogue, park_application, running
 
 DEFAULT_EVENTS = 2000
 DEFAULT_DEADLINE = 170.0
@@ -284,6 +284,8 @@ async def end_to_end(
     registry = build_registry(settings)
     submission = build_submission(settings)
     async with running(submission, registry_runtime(settings, registry)):
+        assert settings.nats_url is not None
+        await load_catalogue(settings.nats_url)  # reference data, before the clock starts
         say(f"e2e: publishing {count} intake messages while submission and registry run")
         started = time.perf_counter()
         published = await publish_pipelined(

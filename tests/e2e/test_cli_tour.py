@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from demobase.cli import app
 from services.registry.bootstrap import build as build_registry_service
 from services.submission.bootstrap import build as build_submission
+from services.submission.data.zones import SAMPLE_PATH
 from shared.bus.server import EmbeddedNats
 from shared.config import Settings
 from tests.support import running, wait_until
@@ -35,6 +36,9 @@ async def test_the_readme_tour_submits_lists_shows_and_rebuilds_to_the_same_dige
     url = nats_server.url
     async with running(build_submission(settings), build_registry_service(settings)):
         await wait_until(lambda: (settings.var_dir / "registry.url").exists())
+        zones = str(SAMPLE_PATH)
+        loaded = await asyncio.to_thread(cli, settings, url, "catalogue", "load", zones)
+        assert loaded[0] == 0, loaded[1]
         park = await asyncio.to_thread(
             cli, settings, url, "submit", str(EXAMPLES / "niid-park-changsha.yaml")
         )
@@ -63,6 +67,10 @@ def test_every_command_has_help() -> None:
     commands = [
         [], ["run"], ["submit"], ["demo"], ["registry"], ["registry", "list"], ["registry", "show"],
         ["registry", "digest"], ["registry", "rebuild"], ["contract", "asyncapi"],
+        ["catalogue", "load"], ["forms", "template"], ["forms", "check"], ["batch", "open"],
+        ["batch", "forward"], ["batch", "list"], ["batch", "funnel"], ["city", "review"],
+        ["province", "recommend"], ["province", "reject"], ["province", "summary-table"],
+        ["send"], ["calendar", "window"], ["calendar", "check"],
     ]  # fmt: skip
     for args in ([*command, "--help"] for command in commands):
         result = CliRunner().invoke(app, args)

@@ -18,7 +18,7 @@ from shared.config import Settings
 from shared.contract.commands import IntakeDecision
 from shared.contract.provinces import MINISTRY, province_code
 from tests.e2e.test_submission_path import log_events, registry_runtime
-from tests.support import at, park_application, running, wait_until
+from tests.support import at, load_catalogue, park_application, running, wait_until
 
 pytestmark = pytest.mark.e2e
 BATCHES = Path(__file__).parents[2] / "examples" / "batches"
@@ -38,6 +38,7 @@ class Desk:
         return await send_command(self.url, "submission", message)
 
     async def open_eidb_batch(self) -> None:
+        await load_catalogue(self.url)
         for name in ("eidb-2026-1.yaml", "eidb-2026-1-guangdong.yaml", "eidb-2026-1-fujian.yaml"):
             body = yaml.safe_load((BATCHES / name).read_text())
             province = province_code(body.pop("province")) if "province" in body else MINISTRY
@@ -169,6 +170,7 @@ async def test_r_suspended_province_a_suspended_province_cannot_recommend_in_the
         "suspended_provinces": [HUNAN],
     }  # fmt: skip
     async with running(*platform):
+        await load_catalogue(nats_server.url)
         assert (await desk.send("OpenBatch", batch, MINISTRY, "2026-05-01")).accepted
         hunan = await desk.send("SubmitApplication", park_application(batch_id="NIID-11"),
                                 HUNAN, "2026-05-10")  # fmt: skip
@@ -262,6 +264,7 @@ async def test_r_suspended_province_a_suspension_on_the_log_refuses_the_next_bat
         await nc.drain()
         submission = platform[0]
         await wait_until(lambda: submission.consumers[1].position >= 1)  # the fact has arrived
+        await load_catalogue(nats_server.url)
         assert (await desk.send("OpenBatch", batch, MINISTRY, "2026-05-01")).accepted
         hunan = await desk.send("SubmitApplication", park_application(batch_id="NIID-12"),
                                 HUNAN, "2026-05-10")  # fmt: skip

@@ -21,7 +21,7 @@ from shared.bus.server import EmbeddedNats
 from shared.config import Settings
 from shared.contract.envelope import Envelope
 from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS, INTAKE_STREAM
-from tests.support import at, park_application, running, wait_until
+from tests.support import at, load_catalogue, park_application, running, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -67,6 +67,7 @@ async def test_a_submitted_application_appears_in_the_registry_with_its_timeline
     """R-PROCEDURE starts here: a province's application is decided, logged and projected."""
     submission_service, registry_service = platform(settings, nats_server.url)
     async with running(submission_service, registry_service):
+        await load_catalogue(nats_server.url)
         message = submission(park_application())
         decision = await send_command(nats_server.url, "submission", message)
         assert decision.accepted and decision.recorded == "ApplicationSubmitted"
@@ -90,6 +91,7 @@ async def test_invalid_input_is_refused_by_field_and_only_the_attempt_is_kept(
     """Bad input gets an error naming the field; the attempt stays on INTAKE; nothing is logged."""
     submission_service, registry_service = platform(sqlite_settings, nats_server.url)
     async with running(submission_service, registry_service):
+        await load_catalogue(nats_server.url)
         body = park_application(name="", programme="NIIDX")
         del body["applicant"]
         decision = await send_command(nats_server.url, "submission", submission(body))
@@ -107,7 +109,7 @@ async def test_invalid_input_is_refused_by_field_and_only_the_attempt_is_kept(
         await nc.drain()
     assert not decision.accepted and decision.recorded is None
     assert {"body.name", "body.programme", "body.applicant"} <= fields
-    assert intake == 2
+    assert intake == 3  # the catalogue the ministry loaded, and the two attempts
     assert await log_events(nats_server.url) == []
     assert list_entries(build_registry(sqlite_settings).db) == []
 
@@ -118,6 +120,7 @@ async def test_a_payload_naming_another_province_than_its_subject_is_refused(
     """Identity comes from the subject (DESIGN.md): the province field must match it."""
     submission_service, registry_service = platform(sqlite_settings, nats_server.url)
     async with running(submission_service, registry_service):
+        await load_catalogue(nats_server.url)
         message = submission(park_application(), province="430000")
         nc = await connect(nats_server.url, "test")
         inbox = nc.new_inbox()
@@ -152,6 +155,7 @@ async def test_an_application_failing_a_rule_on_arrival_is_rejected_on_the_log_w
     """R-ELIGIBLE-ENTERPRISE, R-ELIGIBLE-ZONE, R-ONE-DOMAIN on arrival: ApplicationRejected."""
     submission_service, registry_service = platform(sqlite_settings, nats_server.url)
     async with running(submission_service, registry_service):
+        await load_catalogue(nats_server.url)
         decision = await send_command(nats_server.url, "submission", submission(body))
         db = build_registry(sqlite_settings).db
         entry = await wait_until(lambda: find_entry(db, str(decision.subject_id)))
@@ -170,6 +174,7 @@ async def test_rebuilding_the_registry_from_the_log_gives_the_live_registry_byte
     submission_service, registry_service = platform(settings, nats_server.url)
     live_db = build_registry(settings).db
     async with running(submission_service, registry_service):
+        await load_catalogue(nats_server.url)
         for index in range(12):
             body = park_application(
                 name=f"示范园区{index}", domain="人工智能" if index % 4 else "装备工业"

@@ -22,6 +22,7 @@ from services.submission.domain.batch import (
     check_quota_not_exceeded,
     check_within_deadline,
 )
+from services.submission.domain.catalogue import Catalogue
 from services.submission.domain.suspension import ProvinceSuspensions
 from shared.rules import RuleViolationError, Violation
 
@@ -29,6 +30,7 @@ __all__ = [
     "DOMAINS",
     "Application",
     "Batch",
+    "Catalogue",
     "ProvinceSuspensions",
     "RuleViolationError",
     "Violation",

@@ -1,0 +1,76 @@
+"""Reference data and forms at the command line: the zone catalogue, form templates and checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from demobase.selection import send
+from demobase.terminal import EffectiveDate, console, fail
+from services.submission.data.zones import CatalogueError, ZoneCatalogue
+from services.submission.forms import parse_form, read_form_xlsx, write_blank_template
+from shared.contract.events_common import Category, Programme
+from shared.contract.provinces import MINISTRY
+
+catalogue_app = typer.Typer(
+    help="The development-zone catalogue (R-ELIGIBLE-ZONE).", no_args_is_help=True
+)
+forms_app = typer.Typer(
+    help="Application forms: blank templates and local checks.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(catalogue_app, name="catalogue")
+    app.add_typer(forms_app, name="forms")
+
+
+@catalogue_app.command("load")
+def catalogue_load(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="name,province_code,level")
+    ],
+    edition: Annotated[str, typer.Option(help="which edition, e.g. 2018年版")] = "",
+    effective_date: EffectiveDate = None,
+) -> None:
+    """Load an edition of 《中国开发区审核公告目录》; bad lines are named before sending."""
+    try:
+        zones = ZoneCatalogue.from_csv(file)
+    except CatalogueError as error:
+        raise fail(str(error)) from None
+    console.print(f"{len(zones)} zones read from {file}")
+    body = {"edition": edition or file.name, "csv_text": file.read_text(encoding="utf-8-sig")}
+    send("LoadZoneCatalogue", body, MINISTRY, "ministry", effective_date)
+
+
+@forms_app.command("template")
+def forms_template(
+    programme: Annotated[Programme, typer.Option(help="NIID or EIDB")],
+    category: Annotated[Category, typer.Option(help="park or enterprise")],
+    output: Annotated[Path, typer.Option(help="the .xlsx to write")],
+) -> None:
+    """Write the blank spreadsheet of a form, as provinces circulate it."""
+    output.write_bytes(write_blank_template(programme, category))
+    console.print(f"wrote the blank {programme} {category} form to {output}")
+
+
+@forms_app.command("check")
+def forms_check(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="xlsx, JSON or YAML")],
+    programme: Annotated[Programme, typer.Option(help="NIID or EIDB")],
+    category: Annotated[Category, typer.Option(help="park or enterprise")],
+) -> None:
+    """Read a filled form and list every problem by field, before it is sent."""
+    from demobase.client import read_document
+
+    if file.suffix == ".xlsx":
+        form, issues = read_form_xlsx(file, programme, category)
+    else:
+        form, issues = parse_form(programme, category, read_document(file))
+    for issue in issues:
+        console.print(f"  - {issue}")
+    if form is None or issues:
+        raise typer.Exit(code=2)
+    console.print("[green]the form reads without a problem[/green]")
