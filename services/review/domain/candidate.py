@@ -29,7 +29,8 @@ DOSSIER = ("programme", "category", "name", "applicant", "domain", "zone", "city
 def dossier_of(details: dict[str, Any]) -> dict[str, Any]:
     """What review needs to know of an application: names, place, domain, 示范内容."""
     form = details.get("form") or {}
-    showcase = form.get("示范内容") if isinstance(form.get("示范内容"), str) else None
+    given = form.get("demonstration_content") or form.get("示范内容")  # the NIID form's 示范内容
+    showcase = given if isinstance(given, str) else None
     return {**{key: details.get(key) for key in DOSSIER}, "showcase": showcase or None}
 
 
