@@ -73,20 +73,14 @@ def submit(
 
 
 @app.command()
-def demo(
-    examples: Annotated[Path, typer.Option(help="folder of example applications")] = Path(
-        "examples"
-    ),
-) -> None:
-    """Submit every example application into a running system (`make run` first)."""
-    settings = Settings()
-    for path in sorted(examples.glob("*.y*ml")) + sorted(examples.glob("*.json")):
-        console.print(f"[bold]{path.name}[/bold]")
-        try:
-            print_decision(submit_file(path, settings, resolve_nats_url(settings), None))
-        except ClientError as error:
-            raise fail(str(error)) from None
-    registry_list(as_json=False)
+def demo() -> None:
+    """Play NIID batch 11 and the first EIDB batch into a running system (`make run` first)."""
+    from demobase.demo.play import play
+
+    try:
+        play()
+    except ClientError as error:
+        raise fail(str(error)) from None
 
 
 @registry_app.command("list")

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import yaml
+from nats.js.errors import NoStreamResponseError
 
 from shared.bus.connection import connect
 from shared.bus.consumer import REPLY_HEADER
@@ -84,7 +85,12 @@ async def send_command(
         subject = intake_subject(context, message["province"], message["command_type"])  # type: ignore[arg-type]
         data = json.dumps(message, ensure_ascii=False, default=str).encode()  # YAML dates as ISO
         headers = {"Nats-Msg-Id": message["command_id"], REPLY_HEADER: inbox}
-        await nc.jetstream().publish(subject, data, stream=INTAKE_STREAM, headers=headers)
+        try:
+            await nc.jetstream().publish(subject, data, stream=INTAKE_STREAM, headers=headers)
+        except NoStreamResponseError:
+            raise ClientError(
+                f"no intake stream answers at {nats_url}; is `make run` up (or NATS_URL right)?"
+            ) from None
         try:
             reply = await sub.next_msg(timeout=timeout)
         except TimeoutError:

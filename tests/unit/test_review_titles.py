@@ -43,15 +43,15 @@ def test_r_title_name_niid_has_no_creation_period() -> None:
 
 
 def test_r_title_name_eidb_park_is_a_creation_object_until_accepted() -> None:
-    """EIDB (002): 创建对象 during creation; 示范基地 once accepted."""
-    park = niid(programme="EIDB", domain="低空装备", zone="珠海高新技术产业开发区")
+    """EIDB (002): 创建对象 during creation; 示范基地 once accepted; named by the park itself."""
+    park = niid(
+        programme="EIDB", domain="低空装备", zone="珠海高新技术产业开发区", name="珠海低空产业园"
+    )
 
     assert canonical_title(park, under_creation=True).text == (
-        "国家新兴产业发展示范基地创建对象（低空装备·珠海高新技术产业开发区）"
+        "国家新兴产业发展示范基地创建对象（低空装备·珠海低空产业园）"
     )
-    assert (
-        canonical_title(park).text == "国家新兴产业发展示范基地（低空装备·珠海高新技术产业开发区）"
-    )
+    assert canonical_title(park).text == "国家新兴产业发展示范基地（低空装备·珠海低空产业园）"
 
 
 def test_r_creation_period_ends_two_years_after_the_announcement() -> None:

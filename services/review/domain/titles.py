@@ -39,15 +39,15 @@ def canonical_title(dossier: Mapping[str, Any], *, under_creation: bool = False)
     EIDB (002): no title format is published. The call selects 创建对象 ("创建对象推荐汇总表") and
     only "期满后……验收，达标后认定为示范基地", so during the creation period the base is
     国家新兴产业发展示范基地创建对象（创建领域·名称） and after acceptance
-    国家新兴产业发展示范基地（创建领域·名称）, 名称 being the park's zone or name, or the
-    enterprise's name (an enterprise is not a place).
+    国家新兴产业发展示范基地（创建领域·名称）, 名称 being the park's or the enterprise's own name
+    (several parks-in-park can share one zone, so the zone alone would not tell them apart).
     """
     programme, category = dossier["programme"], dossier["category"]
     place = dossier.get("zone") or dossier["name"]
     if programme == "NIID":
         showcase = dossier.get("showcase") or dossier["domain"]
         return Title(showcase, place, f"{NIID_TITLE}（{showcase}·{place}）")
-    holder = place if category == "park" else dossier["name"]
+    holder = dossier["name"]  # a park-in-park shares its zone with others: its own name, then
     location = place if category == "park" else dossier.get("city") or dossier["name"]
     prefix = EIDB_CREATION_TITLE if under_creation else EIDB_TITLE
     return Title(dossier["domain"], location, f"{prefix}（{dossier['domain']}·{holder}）")
