@@ -21,7 +21,7 @@ install: $(STAMP) ## create .venv and install the project with its pinned depend
 run: $(STAMP) ## start NATS (embedded unless NATS_URL is set), the four services and the registry page
 	$(BIN)/demobase run
 
-demo: $(STAMP) ## play the example applications into a running system (after `make run`)
+demo: $(STAMP) ## play both programmes' batches into a running system (after `make run`)
 	$(BIN)/demobase demo
 
 test: $(STAMP) ## run every test: unit, integration (real NATS, SQLite, PostgreSQL), e2e, fault
