@@ -6,6 +6,7 @@ changed together with the intake position, in one transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -28,7 +29,7 @@ from services.submission.domain import (
     check_within_deadline,
     violations_on_arrival,
 )
-from services.submission.eligibility import check_eligibility
+from services.submission.eligibility import check_eligibility, check_group_and_subsidiary
 from services.submission.forms import as_problems, blocking, parse_form
 from shared.contract.commands import (
     ForwardBatch,
@@ -132,9 +133,11 @@ class SubmissionApplication(ServiceApplication):
             # The same attempt sent again after the server's duplicate window: decided already.
             self.advance(upstream, position)
             return self.application(application_id)
-        if body.batch_id is not None:
-            self._check_batch_takes(body, message)
+        batch = self._check_batch_takes(body, message) if body.batch_id else None
         violations, flags = self._arrival_rules(body, message.issued_at.date())
+        entrant = _entrant(body, application_id)
+        if batch is not None and entrant is not None:
+            violations += _group_conflicts(batch, entrant)
         application = Application(
             application_id=application_id,
             province=message.province,
@@ -142,7 +145,9 @@ class SubmissionApplication(ServiceApplication):
             violations=[vars(v) for v in violations],
             **provenance(message),
         )
-        self.record(application, upstream=upstream, position=position)
+        if batch is not None and entrant is not None and not violations:
+            batch.enter_enterprise(**vars(entrant))
+        self.record(application, *([batch] if batch else []), upstream=upstream, position=position)
         return application
 
     def _arrival_rules(
@@ -191,7 +196,7 @@ class SubmissionApplication(ServiceApplication):
             return found
         return Catalogue()
 
-    def _check_batch_takes(self, body: SubmitApplication, message: IntakeMessage) -> None:
+    def _check_batch_takes(self, body: SubmitApplication, message: IntakeMessage) -> Batch:
         """R-PROCEDURE, R-DEADLINES: the batch exists, is of the programme, and is not past due."""
         assert body.batch_id is not None
         batch = self.batch(body.batch_id)
@@ -206,6 +211,7 @@ class SubmissionApplication(ServiceApplication):
                 f"batch {batch.batch_id} is a {batch.programme} batch",
             )
         refuse(wrong_programme, check_within_deadline(level, due, message.issued_at.date()))
+        return batch
 
     def review_by_city(
         self, message: IntakeMessage, *, upstream: str, position: int
@@ -312,6 +318,31 @@ class SubmissionApplication(ServiceApplication):
                 ]
             )
         return self.batch(application.batch_id)
+
+
+@dataclass(frozen=True)
+class Entrant:
+    """An enterprise as the group check sees it (R-ELIGIBLE-ENTERPRISE)."""
+
+    uscc: str
+    name: str
+    parent_uscc: str | None
+    application_id: str
+
+
+def _entrant(body: SubmitApplication, application_id: str) -> Entrant | None:
+    if body.category != "enterprise" or not body.uscc:
+        return None
+    parent = body.form.get("parent_uscc")
+    parent_uscc = parent if isinstance(parent, str) else None
+    return Entrant(body.uscc, body.name, parent_uscc, application_id)
+
+
+def _group_conflicts(batch: Batch, entrant: Entrant) -> list[Violation]:
+    """A group and its subsidiary may not both apply in one batch: the later one is refused."""
+    others = [Entrant(**e) for e in batch.enterprises.values() if e["uscc"] != entrant.uscc]
+    conflicts = check_group_and_subsidiary([*others, entrant])
+    return [v for v in conflicts if entrant.uscc in v.given]
 
 
 def _city_review_required(batch: Batch, province: str) -> Violation | None:

@@ -275,3 +275,26 @@ async def test_r_suspended_province_a_suspension_on_the_log_refuses_the_next_bat
 
 async def _logged(url: str, event_type: str) -> list[Any]:
     return [e for e in await log_events(url) if e.event_type == event_type]
+
+
+async def test_r_eligible_enterprise_a_group_and_its_subsidiary_may_not_both_apply(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-ELIGIBLE-ENTERPRISE: the subsidiary applying after its group is rejected, naming both."""
+    from stdnum.cn import uscc
+
+    group = "91350100MA2XN0Q" + "JK" + uscc.calc_check_digit("91350100MA2XN0QJK")
+    subsidiary = "91350100MA2YY0Q" + "JK" + uscc.calc_check_digit("91350100MA2YY0QJK")
+    desk = Desk(nats_server.url)
+    async with running(*platform):
+        await desk.open_eidb_batch()
+        decisions = []
+        for name, code, parent in (("储能集团", group, None), ("储能子公司", subsidiary, group)):
+            body = park_application(programme="EIDB", category="enterprise", name=name,
+                                    city="福州市", domain="新型储能制造", batch_id="EIDB-2026-1",
+                                    uscc=code)  # fmt: skip
+            body["form"] = {**body["form"], "uscc": code, "name": name, "parent_uscc": parent}
+            decisions.append(await desk.send("SubmitApplication", body, FUJIAN, "2026-03-20"))
+    assert decisions[0].accepted
+    assert not decisions[1].accepted and rules(decisions[1]) == ["R-ELIGIBLE-ENTERPRISE"]
+    assert group in str(decisions[1].problems[0]) and subsidiary in str(decisions[1].problems[0])

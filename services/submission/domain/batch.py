@@ -93,6 +93,7 @@ class Batch(Aggregate):
         self.forwarded: dict[str, dict[str, Any]] = {}
         self.put_forward: dict[str, int] = {}
         self.serials: dict[str, int] = {}
+        self.enterprises: dict[str, dict[str, Any]] = {}
 
     class Forwarded(Aggregate.Event):
         province: str
@@ -151,6 +152,25 @@ class Batch(Aggregate):
     @event(SerialAssigned)
     def assign_serial(self, province: str, serial_no: int) -> None:
         self.serials[province] = serial_no
+
+    class EnterpriseEntered(Aggregate.Event):
+        """An enterprise applied in this batch: who it is and its group (R-ELIGIBLE-ENTERPRISE)."""
+
+        uscc: str
+        name: str
+        parent_uscc: str | None
+        application_id: str
+
+    @event(EnterpriseEntered)
+    def enter_enterprise(
+        self, uscc: str, name: str, parent_uscc: str | None, application_id: str
+    ) -> None:
+        self.enterprises[uscc] = {
+            "uscc": uscc,
+            "name": name,
+            "parent_uscc": parent_uscc,
+            "application_id": application_id,
+        }
 
     # Reading the batch's rules for one province.
 
