@@ -28,6 +28,7 @@ from services.review.domain import (
     business_date,
     check_by_ministry,
     dossier_of,
+    import_title,
     not_found,
     proposed,
     publicity_id_for,
@@ -43,6 +44,7 @@ from shared.contract.commands_review import (
     DecideProposedList,
     FileObjection,
     FormPanel,
+    ImportTitle,
     OpenPublicity,
     RecordConsultation,
     RecordSiteVisit,
@@ -320,6 +322,27 @@ class ReviewApplication(ServiceApplication):
             body.accepted, body.score, body.report.model_dump(mode="json"), body.reason,
             **provenance(message),
         )  # fmt: skip
+        self.record(base, upstream=upstream, position=position)
+        return base.base_id
+
+    def import_title(self, message: IntakeMessage, *, upstream: str, position: int) -> str:
+        """A title of an earlier batch, recorded on the log from its announcement (once)."""
+        body = message.body
+        assert isinstance(body, ImportTitle)
+        refuse(check_by_ministry(message.province, "import a title"))
+        base = import_title(
+            body.programme,
+            body.batch_number,
+            body.province,
+            body.name,
+            body.showcase,
+            body.announced_on,
+            body.announcement.model_dump(mode="json"),
+            **provenance(message),
+        )
+        if Base.create_id(base.base_id) in self.repository:
+            self.advance(upstream, position)
+            return base.base_id
         self.record(base, upstream=upstream, position=position)
         return base.base_id
 

@@ -20,6 +20,7 @@ from shared.contract.events_common import (
     ExactBool,
     Narrative,
     Ordinal,
+    Programme,
     Score,
     Text,
     ValueObject,
@@ -165,3 +166,22 @@ class AcceptCreation(CommandBody):
         if not self.accepted and self.reason is None:
             raise ValueError("a failed acceptance gives its reason")
         return self
+
+
+class ImportTitle(CommandBody):
+    """A title awarded before the platform existed, taken over from the ministry's announcement.
+
+    For migrating the 445 NIID bases of batches 1–10: the title is recorded on the log as
+    TitleAwarded, with the original announcement as its evidence, so that evaluation and the
+    registry treat it like any other (R-TITLE-NAME applies to its name).
+    """
+
+    context: ClassVar[Context] = "review"
+
+    programme: Programme
+    batch_number: Ordinal = Field(description="the batch that awarded it")
+    province: ProvinceCode = Field(description="the base's province (the ministry sends this)")
+    name: Text = Field(description="the base's zone or park (所在地)")
+    showcase: Text = Field(description="示范内容, e.g. 装备制造(工程机械)")
+    announced_on: date
+    announcement: DocumentRef

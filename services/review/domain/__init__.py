@@ -10,7 +10,7 @@ named check returning a :class:`Violation` (rule ID, field, figures) or raising
 
 from __future__ import annotations
 
-from services.review.domain.base import Base, award, base_id_for
+from services.review.domain.base import Base, award, base_id_for, import_title
 from services.review.domain.batch import ReviewBatch
 from services.review.domain.candidate import Candidate, dossier_of
 from services.review.domain.docket import Docket
@@ -50,6 +50,7 @@ __all__ = [
     "conflicts_of_interest",
     "creation_period_end",
     "dossier_of",
+    "import_title",
     "not_found",
     "proposed",
     "publicity_id_for",

@@ -146,3 +146,47 @@ def award(
         announced_on=announced_on, announcement=announcement, under_creation_until=until,
         **provenance,
     )  # fmt: skip
+
+
+def import_title(
+    programme: str,
+    batch_number: int,
+    province: str,
+    name: str,
+    showcase: str,
+    announced_on: date,
+    announcement: dict[str, Any],
+    **provenance: Any,
+) -> Base:
+    """A title of an earlier batch, taken over from its announcement (named by R-TITLE-NAME)."""
+    dossier = {
+        "programme": programme,
+        "category": "park",
+        "name": name,
+        "applicant": name,
+        "domain": showcase,
+        "zone": name,
+        "city": None,
+        "showcase": showcase,
+    }
+    title = canonical_title(dossier)
+    base_id = legacy_base_id(programme, batch_number, title.text)
+    return Base(
+        base_id=base_id,
+        application_id=f"LEGACY-{base_id}",
+        batch_id=f"{programme}-{batch_number}",
+        province=province,
+        dossier=dossier,
+        domain=title.domain,
+        location=title.location,
+        title=title.text,
+        announced_on=announced_on,
+        announcement=announcement,
+        under_creation_until=None,
+        **provenance,
+    )
+
+
+def legacy_base_id(programme: str, batch_number: int, title: str) -> str:
+    """Stable: the same announced title always gets the same id."""
+    return f"BASE-{programme}-B{batch_number:02d}-{uuid5(BASE_NAMESPACE, title).hex[:10]}"

@@ -45,4 +45,5 @@ def commands(app: ReviewApplication) -> dict[str, Command]:
         "RecordConsultation": decided(app.record_consultation, "ConsultationAnswered"),
         "ClosePublicity": decided(app.close_publicity, "PublicityClosed"),
         "AcceptCreation": accept_creation,
+        "ImportTitle": decided(app.import_title, "TitleAwarded"),
     }
