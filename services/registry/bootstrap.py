@@ -10,6 +10,7 @@ import uvicorn
 
 from services.registry.adapters.db import open_database
 from services.registry.application import Registry
+from services.registry.audit import Signer
 from services.registry.config import SERVICE, registry_url_file
 from services.registry.entrypoints.http import create_app
 from shared.bus.runtime import ServiceRuntime, Subscription
@@ -30,7 +31,7 @@ def http_server(registry: Registry, settings: Settings) -> tuple[uvicorn.Server,
         log.warning("registry port taken, using a free one", wanted=port)
         port = 0
     config = uvicorn.Config(
-        create_app(registry.db),
+        create_app(registry.db, Signer(settings.var_dir / "registry-ed25519.pem")),
         host=settings.registry_host,
         port=port,
         log_config=None,

@@ -49,6 +49,7 @@ async def test_the_readme_tour_submits_lists_shows_and_rebuilds_to_the_same_dige
         shown = await asyncio.to_thread(cli, settings, url, "registry", "show", "NIID-430000")
         live = await asyncio.to_thread(cli, settings, url, "registry", "digest")
         rebuilt = await asyncio.to_thread(cli, settings, url, "registry", "rebuild")
+        audited = await asyncio.to_thread(cli, settings, url, "audit", "verify")
     assert park[0] == 0 and "accepted: ApplicationSubmitted NIID-430000-" in park[1]
     assert firm[0] == 0 and "accepted: ApplicationSubmitted EIDB-350000-" in firm[1]
     entries = json.loads(listed)
@@ -60,6 +61,7 @@ async def test_the_readme_tour_submits_lists_shows_and_rebuilds_to_the_same_dige
     assert shown[0] == 0 and "长沙经济技术开发区" in shown[1] and "ApplicationSubmitted" in shown[1]
     assert live[0] == 0 and live[1].startswith("events: 2\ndigest: ")
     assert rebuilt[0] == 0 and rebuilt[1].splitlines()[-2:] == live[1].splitlines()
+    assert audited[0] == 0 and "the log holds" in audited[1], audited[1]
 
 
 def test_every_command_has_help() -> None:
@@ -70,7 +72,7 @@ def test_every_command_has_help() -> None:
         ["catalogue", "load"], ["forms", "template"], ["forms", "check"], ["batch", "open"],
         ["batch", "forward"], ["batch", "list"], ["batch", "funnel"], ["city", "review"],
         ["province", "recommend"], ["province", "reject"], ["province", "summary-table"],
-        ["send"], ["calendar", "window"], ["calendar", "check"],
+        ["send"], ["calendar", "window"], ["calendar", "check"], ["audit", "verify"],
     ]  # fmt: skip
     for args in ([*command, "--help"] for command in commands):
         result = CliRunner().invoke(app, args)

@@ -8,14 +8,14 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.registry import exports, selection, titles
+from services.registry import audit, exports, selection, titles
 from services.registry.adapters.db import Database
 from services.registry.entrypoints import pages
 from services.registry.queries import applied, digest, event_line, find_entry, list_entries
 from shared.contract.subjects import EVENTS_STREAM
 
 
-def create_app(db: Database) -> FastAPI:
+def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
     """The registry's web application over its store (read only)."""
     api = FastAPI(
         title="demobase registry",
@@ -134,6 +134,20 @@ def create_app(db: Database) -> FastAPI:
         if line is None:
             raise HTTPException(404, f"no event at sequence {sequence}")
         return pages.event(line)
+
+    @api.get("/api/audit/checkpoint", summary="The head of the hash chain, signed (Ed25519)")
+    def checkpoint() -> dict[str, Any]:
+        if signer is None:
+            raise HTTPException(503, "this registry has no signing key")
+        sequence, chain = applied(db, EVENTS_STREAM)
+        return signer.checkpoint(sequence, chain)
+
+    @api.get("/api/audit/chain", summary="Event hashes and chain links for a range of sequences")
+    def chain(first: int = Query(ge=1), last: int = Query(ge=1)) -> list[list[Any]]:
+        if last - first > 10_000:
+            raise HTTPException(400, "at most 10,000 sequences at a time")
+        found = audit.recorded_chain(db, first, last)
+        return [[sequence, *found[sequence]] for sequence in sorted(found)]
 
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
