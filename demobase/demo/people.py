@@ -103,9 +103,7 @@ class Applicant:
             )
             return form
         form = copy.deepcopy(_example("eidb-enterprise-fuzhou.json"))
-        form.update(
-            name=self.name, domain=self.domain, uscc=credit_code(self.name, self.province)
-        )
+        form.update(name=self.name, domain=self.domain, uscc=credit_code(self.name, self.province))
         return form
 
 

@@ -1,35 +1,22 @@
-"""The evaluation service's application: titled bases and their yearly cycle."""
+"""The evaluation service's application: titled bases and their yearly cycle.
+
+Each method checks the rules in the domain before anything changes, then records every aggregate
+it changed together with the intake (or log) position, in one transaction. Business time is the
+command's ``issued_at`` or the event's ``occurred_at``, never the wall clock.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from services.evaluation.integration import translate
+from services.evaluation.usecases.revocations import Revocations
+from services.evaluation.usecases.rounds import Rounds
+from services.evaluation.usecases.titles import Titles
 
-from services.evaluation.domain import Base
-from shared.contract.envelope import Envelope
-from shared.store import ServiceApplication
+__all__ = ["EvaluationApplication", "translate"]
 
 
-class EvaluationApplication(ServiceApplication):
-    """Annual reports, star ratings, five-star lists, incidents, revocation, fraud, renaming."""
+class EvaluationApplication(Rounds, Revocations, Titles):
+    """Rounds, annual materials, star ratings, five-star lists, incidents, rectification
+    deadlines, revocation, fraud, renaming, tiers and action plans."""
 
     name = "evaluation"
-
-    def enrol_base(
-        self, base_id: str, province: str, programme: str, name: str, announced_on: Any,
-        *, upstream: str, position: int,
-    ) -> Base | None:  # fmt: skip
-        """Take an awarded base into the yearly cycle (once, whatever the redelivery)."""
-        if Base.create_id(base_id) in self.repository:
-            self.advance(upstream, position)
-            return None
-        base = Base(
-            base_id=base_id, province=province, programme=programme, name=name,
-            announced_on=announced_on,
-        )  # fmt: skip
-        self.record(base, upstream=upstream, position=position)
-        return base
-
-
-def translate(domain_event: Any) -> Envelope | None:
-    """Enrolment is internal to evaluation: nothing leaves for the log."""
-    return None

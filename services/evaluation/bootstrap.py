@@ -1,23 +1,40 @@
-"""The one place that builds the evaluation service."""
+"""The one place that builds the evaluation service (STYLE.md 5); tests call it too."""
 
 from __future__ import annotations
 
 from services.evaluation.application import EvaluationApplication, translate
-from services.evaluation.config import SERVICE
-from services.evaluation.policies import reactions
+from services.evaluation.config import SERVICE, EvaluationSettings
+from services.evaluation.entrypoints.commands import commands
+from services.evaluation.policies import LOG, reactions
+from services.evaluation.scheduler import Clock, RectificationWatch, SystemClock
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.config import Settings, resolve_nats_url
-from shared.contract.subjects import EVENTS_STREAM
+from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_filter
 
 
-def build(settings: Settings) -> ServiceRuntime:
-    app = EvaluationApplication(env=settings.eventsourcing_env(SERVICE))
-    return ServiceRuntime(
+def build_application(settings: Settings) -> EvaluationApplication:
+    return EvaluationApplication(env=settings.eventsourcing_env(SERVICE))
+
+
+def build(
+    settings: Settings, evaluation: EvaluationSettings | None = None, clock: Clock | None = None
+) -> ServiceRuntime:
+    evaluation = evaluation or EvaluationSettings()
+    app = build_application(settings)
+    runtime = ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
-        handler=ServiceHandler(app, reactions=reactions(app)),
-        subscriptions=(Subscription(EVENTS_STREAM, "bases.v1.review.>"),),
+        handler=ServiceHandler(app, commands=commands(app), reactions=reactions(app)),
+        subscriptions=(
+            Subscription(EVENTS_STREAM, LOG),
+            Subscription(INTAKE_STREAM, intake_filter("evaluation")),
+        ),
         app=app,
         translate=translate,
     )
+    watch = RectificationWatch(
+        app, runtime, clock or SystemClock(), evaluation.deadline_check_seconds
+    )
+    runtime.extra_tasks = (watch.run,)
+    return runtime

@@ -205,4 +205,5 @@ def problems_of(error: ValidationError, prefix: str = "") -> tuple[Problem, ...]
     return tuple(problems)
 
 
+from shared.contract import commands_evaluation as _commands_evaluation  # noqa: E402,F401
 from shared.contract import commands_review as _commands_review  # noqa: E402,F401

@@ -58,6 +58,12 @@ from shared.contract.events import (
     TitleRevoked,
     subject_id,
 )
+from shared.contract.events_evaluation import (
+    AnnualMaterialsReturned,
+    EvaluationResultsPublished,
+    MaterialsMissing,
+    ProvinceResult,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -70,6 +76,27 @@ REPORT = DocumentRef(title="验收报告", sha256="0" * 64)
 FRAUD = EventRef(event_id=UUID("8d5e3f0a-6c1b-4d2e-9f3a-1b2c3d4e5f60"), stream_sequence=4211)
 
 SAMPLES: dict[type[EventPayload], EventPayload] = {
+    MaterialsMissing: MaterialsMissing(
+        base_id="BASE-4",
+        batch_id="NIID-EVAL-2025",
+        evaluation_year=2025,
+        due=date(2026, 3, 31),
+        rule="one_star",
+    ),
+    AnnualMaterialsReturned: AnnualMaterialsReturned(
+        base_id="BASE-1",
+        batch_id="NIID-EVAL-2025",
+        evaluation_year=2025,
+        reasons=("研发投入强度与统计数据不符",),
+    ),
+    EvaluationResultsPublished: EvaluationResultsPublished(
+        batch_id="NIID-EVAL-2025",
+        programme="NIID",
+        evaluation_year=2025,
+        notice=DocumentRef(title="2025年评价结果通知"),
+        rated=2,
+        by_province=(ProvinceResult(province="430000", five=1, one=1),),
+    ),
     BatchOpened: BatchOpened(
         batch_id="EIDB-2026-1",
         programme="EIDB",

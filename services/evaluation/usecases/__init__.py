@@ -1,0 +1,1 @@
+"""The evaluation application's use cases, one module per part of a title's life."""
