@@ -73,6 +73,34 @@ def submit(
 
 
 @app.command()
+def status() -> None:
+    """Each service: running or not, and how far it has processed each stream it reads."""
+    from demobase.client import service_status
+
+    settings = Settings()
+    try:
+        found = asyncio.run(service_status(resolve_nats_url(settings)))
+    except OSError as error:
+        raise fail(f"cannot reach NATS: {error}") from None
+    table = Table("service", "stream", "subjects", "processed", "last on stream", "behind")
+    for service in found:
+        if not service["running"]:
+            table.add_row(service["service"], "[red]not running[/red]", "", "", "", "")
+        for c in service["consumers"]:
+            whole = c["filter"] in ("bases.v1.>", "intake.v1.>")  # a filtered count is no lag
+            behind = str(max(0, c["stream_last"] - c["processed"])) if whole else ""
+            table.add_row(
+                service["service"],
+                c["stream"],
+                c["filter"],
+                str(c["processed"]),
+                str(c["stream_last"]),
+                behind,
+            )
+    console.print(table)
+
+
+@app.command()
 def demo() -> None:
     """Play NIID batch 11 and the first EIDB batch into a running system (`make run` first)."""
     from demobase.demo.play import play
@@ -127,6 +155,21 @@ def registry_show(
     where = PROVINCES.get(entry["province"], entry["province"])
     status = f"status [bold]{entry['status']}[/bold] since {entry['since']}"
     console.print(f"{where} · {entry['programme']} · {entry['domain']} · {status}")
+    if entry.get("title"):
+        stars = ", ".join(f"{y}: {n}★" for y, n in sorted(entry["stars_by_year"].items()))
+        console.print(
+            f"title: {entry['title']}  tier: {entry.get('tier') or '—'}  stars: {stars or '—'}"
+        )
+        if entry["former_names"]:
+            console.print(f"former names: {'; '.join(entry['former_names'])}")
+        if entry.get("revoked_rule"):
+            causes = ", ".join(
+                f"#{c['stream_sequence']} {c['event_id']}" for c in entry["causing_events"]
+            )
+            console.print(
+                f"[red]revoked under {entry['revoked_rule']}[/red]: "
+                f"{entry['revoked_reason']} (caused by {causes})"
+            )
     table = Table("seq", "event", "occurred", "recorded", "actor", "event id")
     for line in entry["timeline"]:
         table.add_row(str(line["sequence"]), line["event_type"], line["occurred_at"],

@@ -13,10 +13,12 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import yaml
+from nats.errors import NoRespondersError
 from nats.js.errors import NoStreamResponseError
 
 from shared.bus.connection import connect
 from shared.bus.consumer import REPLY_HEADER
+from shared.bus.runtime import status_subject
 from shared.config import Settings
 from shared.contract.commands import IntakeDecision
 from shared.contract.envelope import loads_strict
@@ -103,6 +105,50 @@ async def send_command(
         await nc.drain()
 
 
+SERVICES = ("submission", "review", "evaluation", "registry")
+
+
+async def service_status(nats_url: str, timeout: float = 2.0) -> list[dict[str, Any]]:
+    """Each running service's positions, and the last sequence of each stream it reads."""
+    nc = await connect(nats_url, "demobase-status")
+    try:
+        js = nc.jetstream()
+        last = {name: (await js.stream_info(name)).state.last_seq for name in ("EVENTS", "INTAKE")}
+        found = []
+        for service in SERVICES:
+            try:
+                reply = await nc.request(status_subject(service), b"", timeout=timeout)
+            except (TimeoutError, NoRespondersError):
+                found.append({"service": service, "running": False, "consumers": []})
+                continue
+            status = json.loads(reply.data)
+            for consumer in status["consumers"]:
+                consumer["stream_last"] = last.get(consumer["stream"], 0)
+            found.append({**status, "running": True})
+        return found
+    finally:
+        await nc.drain()
+
+
+async def caught_up(nats_url: str, service: str, deadline_seconds: float = 30.0) -> None:
+    """Wait until ``service`` has published all it recorded and processed the whole log."""
+    import time
+
+    nc = await connect(nats_url, "demobase-barrier")
+    try:
+        deadline = time.monotonic() + deadline_seconds
+        while time.monotonic() < deadline:
+            status = json.loads((await nc.request(status_subject(service), b"", timeout=2)).data)
+            last = (await nc.jetstream().stream_info("EVENTS")).state.last_seq
+            readers = [c for c in status["consumers"] if c["filter"] == "bases.v1.>"]
+            if not status.get("unpublished") and all(c["processed"] >= last for c in readers):
+                return
+            await asyncio.sleep(0.1)
+        raise ClientError(f"{service} has not caught up with the log in {deadline_seconds} s")
+    finally:
+        await nc.drain()
+
+
 def submit_file(
     path: Path, settings: Settings, nats_url: str, effective: datetime | None
 ) -> IntakeDecision:
@@ -130,7 +176,8 @@ def registry_url(settings: Settings) -> str:
 
 def registry_get(settings: Settings, path: str, **query: str | None) -> Any:
     params = urllib.parse.urlencode({k: v for k, v in query.items() if v})
-    url = f"{registry_url(settings)}{path}" + (f"?{params}" if params else "")
+    quoted = urllib.parse.quote(path, safe="/")  # ids and names may be Chinese
+    url = f"{registry_url(settings)}{quoted}" + (f"?{params}" if params else "")
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             return json.loads(response.read())

@@ -54,6 +54,11 @@ class ServiceApplication(Application[UUID]):
 EVENT_NAMESPACE = UUID("6f1c2b9e-3d4a-5e6f-8a7b-9c0d1e2f3a4b")
 
 
-def stable_event_id(domain_event: Any) -> UUID:
-    """The integration event id of a stored domain event: the same on every republish."""
-    return uuid5(EVENT_NAMESPACE, f"{domain_event.originator_id}:{domain_event.originator_version}")
+def stable_event_id(service: str, domain_event: Any) -> UUID:
+    """The integration event id of a stored domain event: the same on every republish.
+
+    The service is part of the name: two services may hold aggregates with the same id (each
+    its own view of one base), and the log's ids are unique across the whole stream.
+    """
+    name = f"{service}:{domain_event.originator_id}:{domain_event.originator_version}"
+    return uuid5(EVENT_NAMESPACE, name)

@@ -36,11 +36,14 @@ class Desk:
         actor: str | None = None,
         what: str = "",
         expect: bool = True,
+        quiet: bool = False,
     ) -> IntakeDecision:
         actor = actor or ("ministry" if province == MINISTRY else f"province:{province}")
         message = intake_message(command, body, province, actor, at(day))
         context = COMMAND_TYPES[command].context
         decision = await self._until_known(context, message)
+        if quiet and decision.accepted == expect:
+            return decision
         self._tell(day, command, province, what, decision, expect)
         return decision
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import Any
 
 from rich.table import Table
 
 from demobase.client import registry_get
-from demobase.demo import selection
+from demobase.demo import life, selection
 from demobase.demo.desk import Desk
 from demobase.terminal import console
 from shared.config import Settings, resolve_nats_url
@@ -16,28 +18,68 @@ from shared.config import Settings, resolve_nats_url
 def play() -> None:
     settings = Settings()
     desk = Desk(resolve_nats_url(settings))
-    asyncio.run(selection.play(desk))
+
+    async def both_halves() -> None:
+        ids = await selection.play(desk)
+        await life.play(desk, ids)
+
+    asyncio.run(both_halves())
     console.print(f"\n{len(desk.refused)} command(s) refused, as the rules require.")
     for batch_id in (selection.EIDB_BATCH, selection.NIID_BATCH):
         print_funnel(settings, batch_id)
+    print_stars(settings)
+    print_revocations(settings)
 
 
 def print_funnel(settings: Settings, batch_id: str) -> None:
-    funnel = _eventually(settings, f"/api/batches/{batch_id}/funnel")
+    funnel = _settled(settings, f"/api/batches/{batch_id}/funnel")
     table = Table("stage", "applications", title=f"funnel of {batch_id}")
     for stage, count in funnel.items():
         table.add_row(stage.replace("_", " "), str(count))
     console.print(table)
 
 
-def _eventually(settings: Settings, path: str) -> dict[str, int]:
-    """The registry a moment later: it applies the log as the services record it."""
-    import time
+def print_stars(settings: Settings) -> None:
+    table = Table(
+        "year",
+        "5★",
+        "4★",
+        "3★",
+        "2★",
+        "1★",
+        "rated",
+        "five-star list",
+        title="stars by year (R-STARS, R-FIVE-STAR-LIST)",
+    )
+    for year in life.YEARS:
+        by_province: dict[str, dict[str, int]] = _settled(settings, f"/api/years/{year}/stars")
+        totals = {
+            str(n): sum(row.get(str(n), 0) for row in by_province.values()) for n in range(1, 6)
+        }
+        listed = registry_get(settings, f"/api/years/{year}/five-star")
+        table.add_row(
+            str(year),
+            *(str(totals[str(n)]) for n in range(5, 0, -1)),
+            str(sum(totals.values())),
+            str(len(listed)),
+        )
+    console.print(table)
 
-    deadline = time.monotonic() + 10
-    previous: dict[str, int] = {}
+
+def print_revocations(settings: Settings) -> None:
+    table = Table("base", "rule", "causing events (stream sequence)", title="revoked titles")
+    for row in _settled(settings, "/api/revocations"):
+        causes = ", ".join(f"#{c['stream_sequence']}" for c in row["causing_events"])
+        table.add_row(row["title"], row["rule_id"], causes)
+    console.print(table)
+
+
+def _settled(settings: Settings, path: str) -> Any:
+    """The registry once it has caught up: it applies the log a moment after it is written."""
+    deadline = time.monotonic() + 15
+    previous = None
     while True:
-        current = dict(registry_get(settings, path))
+        current = registry_get(settings, path)
         if current == previous or time.monotonic() > deadline:
             return current
         previous = current

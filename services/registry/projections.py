@@ -154,7 +154,9 @@ def _update_entry(cursor: Cursor, prefix: str, sequence: int, envelope: Envelope
     kind = envelope.payload.subject_kind
     if kind not in ("application", "base"):
         return status
-    values = {field: payload.get(field) for field in ENTRY_FIELDS}
+    # Evaluation's batch_id is its round: an entry's name, programme and batch come from selection.
+    source = payload if envelope.payload.context != "evaluation" else {}
+    values = {field: source.get(field) for field in ENTRY_FIELDS}
     cursor.execute(
         f"""INSERT INTO {prefix}entries (subject_id, kind, province, name, programme, category,
                 domain, city, batch_id, applicant, status, since, last_sequence, correlation_id)

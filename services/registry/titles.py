@@ -81,9 +81,6 @@ def _renamed(cursor: Cursor, p: str, sequence: int, base_id: str, e: dict[str, A
         (base_id, e["old_title"], sequence),
     )
     cursor.execute(f"UPDATE {p}titles SET title = ? WHERE base_id = ?", (e["new_title"], base_id))
-    cursor.execute(
-        f"UPDATE {p}entries SET name = ? WHERE subject_id = ?", (e["new_title"], base_id)
-    )
 
 
 def _revoked(cursor: Cursor, p: str, sequence: int, base_id: str, e: dict[str, Any]) -> None:
@@ -164,13 +161,14 @@ def title_records(db: Database, base_ids: list[str] | None = None) -> dict[str, 
 
 
 def find_by_name(db: Database, name: str) -> str | None:
-    """The base that bears, or once bore, ``name``."""
+    """The base (or application) that bears, or once bore, ``name`` or the title ``name``."""
     p = db.table_prefix
     with db.snapshot() as cursor:
         cursor.execute(
             f"SELECT base_id FROM {p}titles WHERE title = ? UNION "
-            f"SELECT base_id FROM {p}former_names WHERE name = ?",
-            (name, name),
+            f"SELECT base_id FROM {p}former_names WHERE name = ? UNION "
+            f"SELECT subject_id FROM {p}entries WHERE name = ? ORDER BY 1",
+            (name, name, name),
         )
         row = cursor.fetchone()
     return None if row is None else str(row[0])

@@ -31,7 +31,7 @@ def translate(domain_event: Any) -> Envelope | None:
             event: Any = domain_event
             return new_envelope(
                 payload_of(event),
-                event_id=stable_event_id(event),
+                event_id=stable_event_id("submission", event),
                 occurred_at=event.occurred_at,
                 recorded_at=event.timestamp,
                 actor=event.actor,

@@ -109,6 +109,10 @@ class OutboxRelay:
         envelopes = (self.translate(self.app.mapper.to_domain_event(n)) for n in notifications)
         return [envelope for envelope in envelopes if envelope is not None]
 
+    def unpublished(self) -> int:
+        """How many stored notifications the relay has not published yet."""
+        return self._lag()
+
     def _lag(self) -> int:
         stored = self.app.process_recorder.max_notification_id() or 0
         return stored - self.app.position(OUTBOX)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 import structlog
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from shared.bus.connection import connect
@@ -69,7 +71,26 @@ class ServiceRuntime:
             )
             for sub in self.subscriptions
         ]  # fmt: skip
+        await self.nc.subscribe(status_subject(self.service), cb=self._answer_status)
         return js
+
+    def status(self) -> dict[str, Any]:
+        """Where this service stands: the last sequence it processed of each stream it reads."""
+        return {
+            "service": self.service,
+            "consumers": [
+                {"stream": c.stream, "filter": c.filter_subject, "processed": c.position}
+                for c in self.consumers
+            ],
+        }
+
+    async def _answer_status(self, message: Msg) -> None:
+        if not message.reply:
+            return
+        status = self.status()
+        if self.relay is not None:  # recorded here but not yet on the log
+            status["unpublished"] = await self.seam.call(self.relay.unpublished)
+        await message.respond(json.dumps(status).encode())
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set; a failing part stops the whole service, loudly."""
@@ -94,6 +115,11 @@ class ServiceRuntime:
             with contextlib.suppress(Exception):
                 await self.nc.drain()
         self.seam.close()
+
+
+def status_subject(service: str) -> str:
+    """Core-NATS request subject where a service tells where it stands (``demobase status``)."""
+    return f"status.v1.{service}"
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

@@ -179,9 +179,11 @@ class ImportTitle(CommandBody):
     context: ClassVar[Context] = "review"
 
     programme: Programme
-    batch_number: Ordinal = Field(description="the batch that awarded it")
+    batch_number: Ordinal | None = Field(
+        default=None, description="the batch that awarded it, where the record says"
+    )
     province: ProvinceCode = Field(description="the base's province (the ministry sends this)")
     name: Text = Field(description="the base's zone or park (所在地)")
     showcase: Text = Field(description="示范内容, e.g. 装备制造(工程机械)")
-    announced_on: date
+    announced_on: date = Field(description="the announcement's date (or its latest possible one)")
     announcement: DocumentRef

@@ -167,7 +167,8 @@ async def test_a_relay_that_crashes_between_publishing_and_recording_is_deduplic
     assert len(set(event_ids)) == count
     notifications = restarted_app.process_recorder.select_notifications(1, 10_000)
     assert event_ids == [
-        stable_event_id(restarted_app.mapper.to_domain_event(n)) for n in notifications
+        stable_event_id("submission", restarted_app.mapper.to_domain_event(n))
+        for n in notifications
     ]
     assert restarted_app.position(OUTBOX) == count
     assert sample("demobase_events_published_total", service) == count  # duplicates not counted

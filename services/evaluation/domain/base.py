@@ -21,7 +21,7 @@ from services.evaluation.domain.record import check_plan_rolls, check_tier_move
 from services.evaluation.domain.revocation import check_not_revoked, two_low_years
 from shared.rules import Violation, refuse
 
-BASE_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/base")
+BASE_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/evaluation/base")
 
 
 class Fact(Decided):

@@ -150,7 +150,7 @@ def award(
 
 def import_title(
     programme: str,
-    batch_number: int,
+    batch_number: int | None,
     province: str,
     name: str,
     showcase: str,
@@ -174,7 +174,7 @@ def import_title(
     return Base(
         base_id=base_id,
         application_id=f"LEGACY-{base_id}",
-        batch_id=f"{programme}-{batch_number}",
+        batch_id=f"{programme}-{batch_number or 'earlier'}",
         province=province,
         dossier=dossier,
         domain=title.domain,
@@ -187,6 +187,7 @@ def import_title(
     )
 
 
-def legacy_base_id(programme: str, batch_number: int, title: str) -> str:
+def legacy_base_id(programme: str, batch_number: int | None, title: str) -> str:
     """Stable: the same announced title always gets the same id."""
-    return f"BASE-{programme}-B{batch_number:02d}-{uuid5(BASE_NAMESPACE, title).hex[:10]}"
+    batch = f"B{batch_number:02d}" if batch_number else "B00"
+    return f"BASE-{programme}-{batch}-{uuid5(BASE_NAMESPACE, title).hex[:10]}"
