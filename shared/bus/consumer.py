@@ -138,7 +138,7 @@ class TrackedConsumer:
             log.warning("transient failure, will retry", sequence=sequence, error=str(error))
             await message.nak(delay=self.retry_delay)
             return
-        await message.ack_sync()
+        await message.ack()  # after the commit; a lost ack only means a redelivery we skip
         self.position = sequence
         HANDLER_SECONDS.labels(self.service, self.stream).observe(time.perf_counter() - started)
         EVENTS_CONSUMED.labels(self.service, self.stream).inc()
