@@ -6,9 +6,10 @@ from services.evaluation.application import EvaluationApplication, translate
 from services.evaluation.config import SERVICE, EvaluationSettings
 from services.evaluation.entrypoints.commands import commands
 from services.evaluation.policies import LOG, reactions
-from services.evaluation.scheduler import Clock, RectificationWatch, SystemClock
+from services.evaluation.scheduler import RectificationWatch
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
+from shared.clock import Clock, SystemClock
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_filter
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from services.evaluation.domain import AnnualMaterials, Base, BatchLedger, EvaluationRound
 from services.evaluation.domain import RectificationDocket as Docket
-from shared.contract.envelope import Envelope, EventPayload, new_envelope
+from shared.bus.relay import Translation, translator
+from shared.contract.envelope import EventPayload
 from shared.contract.events import ProvinceSuspended
 from shared.contract.events_evaluation import (
     ActionPlanFiled,
@@ -33,27 +34,6 @@ from shared.contract.events_evaluation import (
     TitleRevoked,
 )
 from shared.contract.provinces import MINISTRY
-from shared.store import stable_event_id
-
-
-def translate(domain_event: Any) -> Envelope | None:
-    """The integration event of one stored domain event of this service, or None if internal."""
-    found = [t for klass, t in TRANSLATIONS.items() if isinstance(domain_event, klass)]
-    if not found:
-        return None
-    payload_of, province_of, subject_of = found[0]
-    event: Any = domain_event
-    return new_envelope(
-        payload_of(event),
-        event_id=stable_event_id("evaluation", event),
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
-        actor=event.actor,
-        province=province_of(event),
-        subject_id=subject_of(event),
-        correlation_id=event.correlation_id,
-        causation_id=event.causation_id,
-    )
 
 
 def _payload(klass: type[EventPayload], data: dict[str, Any]) -> EventPayload:
@@ -161,8 +141,6 @@ def _suspended(e: BatchLedger.Suspended) -> EventPayload:
     return _payload(ProvinceSuspended, {key: getattr(e, key) for key in keys})
 
 
-Translation = tuple[Callable[[Any], EventPayload], Callable[[Any], str], Callable[[Any], str]]
-
 BY_BASE: tuple[Callable[[Any], str], Callable[[Any], str]] = (
     lambda e: e.province,
     lambda e: e.base_id,
@@ -225,3 +203,5 @@ TRANSLATIONS: dict[type, Translation] = {
     ),
 }
 """Domain event → (payload, province, subject id); events not listed are internal."""
+
+translate = translator("evaluation", TRANSLATIONS)

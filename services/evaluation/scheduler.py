@@ -9,28 +9,15 @@ on the log not rectified by its deadline, on the service's own worker thread (th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
 
 import structlog
 
 from services.evaluation.application import EvaluationApplication
 from shared.bus.runtime import ServiceRuntime
+from shared.clock import Clock, every
 
 log = structlog.get_logger()
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """An aware datetime."""
-        ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass
@@ -43,10 +30,7 @@ class RectificationWatch:
     interval_seconds: float
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await self.revoke_overdue()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.interval_seconds)
+        await every(self.interval_seconds, stop, self.revoke_overdue)
 
     async def revoke_overdue(self) -> list[str]:
         """Revoke every base with an overdue finding; return the bases revoked."""

@@ -7,10 +7,11 @@ from services.review.application import ReviewApplication, translate
 from services.review.config import SERVICE, ReviewSettings
 from services.review.entrypoints.commands import commands
 from services.review.policies import reactions
-from services.review.scheduler import Clock, PublicityCloser, SystemClock
+from services.review.scheduler import PublicityCloser
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.calendar import default_calendar
+from shared.clock import Clock, SystemClock
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_filter
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from services.review.domain import Base, Candidate, Publicity
 from services.review.domain.scoring import CENTS, rounded
-from shared.contract.envelope import Envelope, EventPayload, new_envelope
+from shared.bus.relay import Translation, translator
+from shared.contract.envelope import EventPayload
 from shared.contract.events import (
     ConsultationAnswered,
     CreationAcceptanceFailed,
@@ -27,26 +28,6 @@ from shared.contract.events import (
     TitleAwarded,
 )
 from shared.contract.provinces import MINISTRY
-from shared.store import stable_event_id
-
-
-def translate(domain_event: Any) -> Envelope | None:
-    """The integration event of one stored domain event of this service, or None if internal."""
-    for klass, (payload_of, province_of, subject_of) in TRANSLATIONS.items():
-        if isinstance(domain_event, klass):
-            event: Any = domain_event
-            return new_envelope(
-                payload_of(event),
-                event_id=stable_event_id("review", event),
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-                actor=event.actor,
-                province=province_of(event),
-                subject_id=subject_of(event),
-                correlation_id=event.correlation_id,
-                causation_id=event.causation_id,
-            )
-    return None
 
 
 def _review_completed(event: Candidate.ReviewCompleted) -> EventPayload:
@@ -117,8 +98,6 @@ def _province(event: Any) -> str:
     return str(event.province)
 
 
-Translation = tuple[Callable[[Any], EventPayload], Callable[[Any], str], Callable[[Any], str]]
-
 TRANSLATIONS: dict[type, Translation] = {
     Candidate.ReviewCompleted: (_review_completed, _province, lambda e: e.application_id),
     Publicity.Opened: (_opened, _ministry, lambda e: e.publicity_id),
@@ -135,3 +114,5 @@ TRANSLATIONS: dict[type, Translation] = {
     Base.CreationFailed: (_fields(CreationAcceptanceFailed), _province, lambda e: e.base_id),
 }
 """Domain event → (payload, province, subject id); events not listed are internal."""
+
+translate = translator("review", TRANSLATIONS)

@@ -9,29 +9,16 @@ not through NATS. A close the rules refuse stays open and is tried again next ti
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
 
 import structlog
 
 from services.review.application import ReviewApplication
 from shared.bus.runtime import ServiceRuntime
+from shared.clock import Clock, every
 from shared.rules import RuleViolationError
 
 log = structlog.get_logger()
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """An aware datetime."""
-        ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass
@@ -44,10 +31,7 @@ class PublicityCloser:
     interval_seconds: float
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await self.close_due()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.interval_seconds)
+        await every(self.interval_seconds, stop, self.close_due)
 
     async def close_due(self) -> list[str]:
         """Close every due publicity; return those closed."""

@@ -6,11 +6,11 @@ a relay that publishes again after a crash is deduplicated by the server.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from services.submission.domain import Application, Batch
-from shared.contract.envelope import Envelope, EventPayload, new_envelope
+from shared.bus.relay import Translation, translator
+from shared.contract.envelope import EventPayload
 from shared.contract.events import (
     ApplicationRejected,
     ApplicationSubmitted,
@@ -21,26 +21,6 @@ from shared.contract.events import (
     RuleViolation,
 )
 from shared.contract.provinces import MINISTRY
-from shared.store import stable_event_id
-
-
-def translate(domain_event: Any) -> Envelope | None:
-    """The integration event of one stored domain event of this service, or None if internal."""
-    for klass, (payload_of, province_of, subject_of) in TRANSLATIONS.items():
-        if isinstance(domain_event, klass):
-            event: Any = domain_event
-            return new_envelope(
-                payload_of(event),
-                event_id=stable_event_id("submission", event),
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-                actor=event.actor,
-                province=province_of(event),
-                subject_id=subject_of(event),
-                correlation_id=event.correlation_id,
-                causation_id=event.causation_id,
-            )
-    return None
 
 
 def _received(event: Application.Received) -> EventPayload:
@@ -144,8 +124,6 @@ def _application_id(event: Any) -> str:
     return str(event.summary["application_id"])
 
 
-Translation = tuple[Callable[[Any], EventPayload], Callable[[Any], str], Callable[[Any], str]]
-
 TRANSLATIONS: dict[type, Translation] = {
     Application.Received: (_received, lambda e: e.province, lambda e: e.application_id),
     Batch.Opened: (_opened, lambda e: MINISTRY, lambda e: e.batch_id),
@@ -155,3 +133,5 @@ TRANSLATIONS: dict[type, Translation] = {
     Application.Rejected: (_rejected, _province, _application_id),
 }
 """Domain event → (payload, province, subject id); events not listed are internal."""
+
+translate = translator("submission", TRANSLATIONS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -20,13 +20,45 @@ from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
 
 from shared.bus.seam import Seam
-from shared.contract.envelope import Envelope
+from shared.contract.envelope import Envelope, EventPayload, new_envelope
 from shared.contract.subjects import EVENTS_STREAM
 from shared.metrics import EVENTS_PUBLISHED, RELAY_LAG
-from shared.store import OUTBOX, ServiceApplication
+from shared.store import OUTBOX, ServiceApplication, stable_event_id
 
 Translate = Callable[[Any], Envelope | None]
 """Maps one stored domain event to its integration event, or None for an internal one."""
+
+Translation = tuple[Callable[[Any], EventPayload], Callable[[Any], str], Callable[[Any], str]]
+"""For one domain event class: its payload, its province, its subject id."""
+
+
+def translator(service: str, translations: Mapping[type, Translation]) -> Translate:
+    """A service's outbox translation from its table of domain event classes.
+
+    Every stored domain event carries ``actor``, ``occurred_at``, ``correlation_id`` and
+    ``causation_id``; its recording time is the stored timestamp, and its id is stable
+    (:func:`~shared.store.stable_event_id`), so a republished event is the same event.
+    """
+
+    def translate(domain_event: Any) -> Envelope | None:
+        found = [t for klass, t in translations.items() if isinstance(domain_event, klass)]
+        if not found:
+            return None
+        payload_of, province_of, subject_of = found[0]
+        return new_envelope(
+            payload_of(domain_event),
+            event_id=stable_event_id(service, domain_event),
+            occurred_at=domain_event.occurred_at,
+            recorded_at=domain_event.timestamp,
+            actor=domain_event.actor,
+            province=province_of(domain_event),
+            subject_id=subject_of(domain_event),
+            correlation_id=domain_event.correlation_id,
+            causation_id=domain_event.causation_id,
+        )
+
+    return translate
+
 
 log = structlog.get_logger()
 

@@ -1,0 +1,34 @@
+"""Where a scheduler reads the time: injected, so that tests and replays set it.
+
+Rules never read a clock (they take dates from commands and events); only the schedulers that
+act when a deadline passes do, through this protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """An aware datetime."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+async def every(
+    interval_seconds: float, stop: asyncio.Event, tick: Callable[[], Awaitable[object]]
+) -> None:
+    """Run ``tick`` now and then every ``interval_seconds`` until ``stop`` is set."""
+    while not stop.is_set():
+        await tick()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
