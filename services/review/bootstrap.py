@@ -43,6 +43,12 @@ def build(
         app=app,
         translate=translate,
     )
-    closer = PublicityCloser(app, runtime, clock or SystemClock(), review.close_interval_seconds)
+    closer = PublicityCloser(
+        app,
+        runtime,
+        clock or SystemClock(),
+        review.close_interval_seconds,
+        review.close_grace_seconds,
+    )
     runtime.extra_tasks = (closer.run,)
     return runtime

@@ -18,6 +18,9 @@ class ReviewSettings(BaseSettings):
 
     close_interval_seconds: float = Field(default=5.0, gt=0, description="how often due "
                                           "publicities are looked for and closed")  # fmt: skip
+    close_grace_seconds: float = Field(
+        default=10.0, ge=0, description="how long a publicity is seen due before it is closed"
+    )
     scoring_sheets: Path | None = Field(default=None, description="default: the packaged sheets")
     holidays_dir: Path | None = Field(
         default=None, validation_alias="HOLIDAYS_DIR",

@@ -62,7 +62,7 @@ class FixedClock:
 def review_service(settings: Settings, url: str, now: datetime) -> ServiceRuntime:
     return build(
         settings.model_copy(update={"nats_url": url}),
-        ReviewSettings(close_interval_seconds=0.05),
+        ReviewSettings(close_interval_seconds=0.05, close_grace_seconds=0),
         FixedClock(now),
     )
 

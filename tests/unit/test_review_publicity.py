@@ -319,3 +319,21 @@ class FixedClock:
 def runtime_of(review: Review) -> ServiceRuntime:
     """A runtime that is never started: the closer needs only its seam."""
     return ServiceRuntime("review", "nats://unused", ServiceHandler(review.app), (), app=None)
+
+
+async def test_r_publicity_the_scheduler_waits_its_grace_before_closing_a_due_publicity(
+    review: Review,
+) -> None:
+    """Seen due once, a publicity is closed only after the grace: a past year replayed in
+    seconds keeps its objections and consultations, whatever the wall clock says."""
+    publicised(review)
+    runtime = runtime_of(review)
+    after = datetime(2026, 10, 10, 0, 0, 1, tzinfo=UTC)
+    closer = PublicityCloser(review.app, runtime, FixedClock(after), 0.01, grace_seconds=3600)
+    try:
+        first = await closer.close_due()
+        closer.seen_due = {p: t - 3600 for p, t in closer.seen_due.items()}  # an hour later
+        second = await closer.close_due()
+    finally:
+        runtime.seam.close()
+    assert first == [] and second == [PUB]
