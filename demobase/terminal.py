@@ -39,7 +39,8 @@ def fail(message: str) -> typer.Exit:
 
 def print_decision(decision: IntakeDecision) -> None:
     if decision.accepted:
-        console.print(f"[green]accepted[/green]: {decision.recorded} {decision.subject_id}")
+        recorded = f"{decision.recorded} " if decision.recorded else ""
+        console.print(f"[green]accepted[/green]: {recorded}{decision.subject_id}")
     else:
         what = f"{decision.recorded} {decision.subject_id}" if decision.recorded else "refused"
         console.print(f"[red]rejected[/red]: {what}")

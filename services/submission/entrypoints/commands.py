@@ -25,7 +25,7 @@ def commands(app: SubmissionApplication) -> dict[str, Command]:
             problems=problems_of_violations([Violation(**v) for v in application.violations]),
         )
 
-    def decided(method: Callable[..., Any], recorded: str, subject: str) -> Command:
+    def decided(method: Callable[..., Any], recorded: str | None, subject: str) -> Command:
         def command(message: IntakeMessage, upstream: str, position: int) -> IntakeDecision:
             aggregate = method(message, upstream=upstream, position=position)
             return IntakeDecision(
@@ -44,5 +44,5 @@ def commands(app: SubmissionApplication) -> dict[str, Command]:
         "ReviewByCity": decided(app.review_by_city, "CityReviewCompleted", "application_id"),
         "RecommendApplication": decided(app.recommend, "ProvinciallyRecommended", "application_id"),
         "RejectApplication": decided(app.reject, "ApplicationRejected", "application_id"),
-        "LoadZoneCatalogue": decided(app.load_catalogue, "ZoneCatalogueLoaded", "edition"),
+        "LoadZoneCatalogue": decided(app.load_catalogue, None, "edition"),  # kept in the store
     }
