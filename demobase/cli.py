@@ -219,6 +219,55 @@ def registry_rebuild(
     typer.echo(f"events: {events}\ndigest: {digest}")
 
 
+@registry_app.command("as-of")
+def registry_as_of(
+    moment: Annotated[datetime, typer.Argument(help="YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)")],
+    as_json: Annotated[bool, typer.Option("--json", help="the entries as JSON")] = False,
+) -> None:
+    """The registry exactly as it stood at a moment: the log replayed up to it, into a copy."""
+    import tempfile
+    from datetime import UTC
+
+    from services.registry.adapters.db import SqliteDatabase
+    from services.registry.application import Registry
+    from services.registry.queries import list_entries
+    from services.registry.rebuild import rebuild
+    from shared.bus.connection import connect
+
+    settings = Settings()
+    at = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    async def replay(folder: str) -> tuple[int, str, list[dict[str, Any]]]:
+        registry = Registry(SqliteDatabase(Path(folder) / "as-of.sqlite"))
+        nc = await connect(resolve_nats_url(settings), "demobase-as-of")
+        try:
+            result = await rebuild(registry, nc.jetstream(), as_of=at)
+        finally:
+            await nc.drain()
+        return result.events, result.digest, list_entries(registry.db)
+
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            events, digest, entries = asyncio.run(replay(folder))
+        except OSError as error:
+            raise fail(f"cannot reach NATS: {error}") from None
+    if as_json:
+        typer.echo(json.dumps(entries, ensure_ascii=False, indent=1))
+        return
+    console.print(f"as of {at.isoformat()}: {events} events, digest {digest}")
+    table = Table("id", "name", "province", "programme", "status", "since")
+    for e in entries:
+        table.add_row(
+            e["id"],
+            e["name"],
+            PROVINCES.get(e["province"], e["province"]),
+            e["programme"],
+            e["status"],
+            e["since"][:10],
+        )
+    console.print(table)
+
+
 @contract_app.command("asyncapi")
 def contract_asyncapi(
     output: Annotated[Path | None, typer.Option(help="file to write (default: stdout)")] = None,

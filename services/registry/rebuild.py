@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
@@ -33,10 +34,17 @@ async def rebuild(
     batch_size: int = 1000,
     progress: Progress | None = None,
     idle_timeout: float = 10.0,
+    as_of: datetime | None = None,
 ) -> RebuildResult:
-    """Drop the registry and replay the log up to its last sequence at the start of the rebuild."""
+    """Drop the registry and replay the log up to its last sequence at the start of the rebuild.
+
+    With ``as_of``, only the events the log held at that moment: the stream appends in sequence
+    order, so they are a prefix of it, and the result is the registry exactly as it stood then.
+    """
     registry.drop()
     last = (await js.stream_info(EVENTS_STREAM)).state.last_seq
+    if as_of is not None:
+        last = await last_sequence_at(js, as_of, last)
     done = 0
     if last:
         sub = await js.subscribe(
@@ -63,3 +71,16 @@ async def rebuild(
         finally:
             await sub.unsubscribe()
     return RebuildResult(events=done, digest=digest(registry.db))
+
+
+async def last_sequence_at(js: JetStreamContext, moment: datetime, last: int) -> int:
+    """The last sequence the log held at ``moment`` (0 if none): a binary search on the stream."""
+    low, high = 0, last
+    while low < high:
+        middle = (low + high + 1) // 2
+        stored = await js.get_msg(EVENTS_STREAM, middle)
+        if stored.time is not None and stored.time <= moment:
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -73,6 +73,7 @@ def test_every_command_has_help() -> None:
         ["batch", "forward"], ["batch", "list"], ["batch", "funnel"], ["city", "review"],
         ["province", "recommend"], ["province", "reject"], ["province", "summary-table"],
         ["send"], ["calendar", "window"], ["calendar", "check"], ["audit", "verify"],
+        ["registry", "as-of"], ["status"],
     ]  # fmt: skip
     for args in ([*command, "--help"] for command in commands):
         result = CliRunner().invoke(app, args)
