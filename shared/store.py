@@ -8,11 +8,15 @@ exactly-once in effect"), and the relay keeps its own position there too.
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import ProcessRecorder, Tracking
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
+
+A = TypeVar("A", bound=Application[UUID])
 
 OUTBOX = "outbox"
 """The tracking name under which the relay records the last notification it published."""
@@ -62,3 +66,20 @@ def stable_event_id(service: str, domain_event: Any) -> UUID:
     """
     name = f"{service}:{domain_event.originator_id}:{domain_event.originator_version}"
     return uuid5(EVENT_NAMESPACE, name)
+
+
+def open_store(construct: Callable[[], A], attempts: int = 5) -> A:
+    """Build a service's application, its tables created if missing.
+
+    Services that share one PostgreSQL schema create its shared type at start-up at the same
+    moment; PostgreSQL's ``CREATE ... IF NOT EXISTS`` is not safe against that race, so a start
+    that loses it tries again, a bounded number of times.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return construct()
+        except IntegrityError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")

@@ -12,10 +12,11 @@ from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.clock import Clock, SystemClock
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_filter
+from shared.store import open_store
 
 
 def build_application(settings: Settings) -> EvaluationApplication:
-    return EvaluationApplication(env=settings.eventsourcing_env(SERVICE))
+    return open_store(lambda: EvaluationApplication(env=settings.eventsourcing_env(SERVICE)))
 
 
 def build(

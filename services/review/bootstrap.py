@@ -14,16 +14,19 @@ from shared.calendar import default_calendar
 from shared.clock import Clock, SystemClock
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_filter
+from shared.store import open_store
 
 
 def build_application(
     settings: Settings, review: ReviewSettings | None = None
 ) -> ReviewApplication:
     review = review or ReviewSettings()
-    return ReviewApplication(
-        env=settings.eventsourcing_env(SERVICE),
-        calendar=default_calendar(review.holidays_dir or settings.var_dir / "holidays"),
-        sheets=load_scoring_sheets(review.scoring_sheets or PACKAGED_SHEETS),
+    calendar = default_calendar(review.holidays_dir or settings.var_dir / "holidays")
+    sheets = load_scoring_sheets(review.scoring_sheets or PACKAGED_SHEETS)
+    return open_store(
+        lambda: ReviewApplication(
+            env=settings.eventsourcing_env(SERVICE), calendar=calendar, sheets=sheets
+        )
     )
 
 

@@ -11,10 +11,11 @@ from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_filter
+from shared.store import open_store
 
 
 def build_application(settings: Settings) -> SubmissionApplication:
-    return SubmissionApplication(env=settings.eventsourcing_env(SERVICE))
+    return open_store(lambda: SubmissionApplication(env=settings.eventsourcing_env(SERVICE)))
 
 
 def build(settings: Settings) -> ServiceRuntime:
