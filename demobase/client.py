@@ -16,7 +16,7 @@ import yaml
 from nats.errors import NoRespondersError
 from nats.js.errors import NoStreamResponseError
 
-from shared.bus.connection import connect
+from shared.bus.connection import Credentials, connect
 from shared.bus.consumer import REPLY_HEADER
 from shared.bus.runtime import status_subject
 from shared.config import Settings
@@ -77,10 +77,20 @@ def intake_message(
 
 
 async def send_command(
-    nats_url: str, context: str, message: dict[str, Any], timeout: float = 10.0
+    nats_url: str,
+    context: str,
+    message: dict[str, Any],
+    timeout: float = 10.0,
+    credentials: Credentials | None = None,
 ) -> IntakeDecision:
-    """Publish one attempt on the intake stream and wait for the owning service's decision."""
-    nc = await connect(nats_url, "demobase-cli")
+    """Publish one attempt on the intake stream and wait for the owning service's decision.
+
+    As a province's tool does it: with the province's credentials (``NATS_USER`` …), a plain
+    publish onto its intake subject (which the intake stream keeps; a province holds no
+    JetStream rights), ``Nats-Msg-Id`` set, and a reply subject in its own inboxes.
+    """
+    credentials = credentials or Credentials.from_settings(Settings())
+    nc = await connect(nats_url, "demobase-cli", credentials)
     try:
         inbox = nc.new_inbox()
         sub = await nc.subscribe(inbox, max_msgs=1)

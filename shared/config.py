@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
 
     nats_url: str | None = None
+    nats_user: str | None = None
+    nats_password: str | None = None
+    nats_inbox_prefix: str | None = None
     var_dir: Path = Path("var")
     persistence_module: PersistenceModule = SQLITE
     postgres_dbname: str = "postgres"

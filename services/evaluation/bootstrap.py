@@ -7,6 +7,7 @@ from services.evaluation.config import SERVICE, EvaluationSettings
 from services.evaluation.entrypoints.commands import commands
 from services.evaluation.policies import LOG, reactions
 from services.evaluation.scheduler import RectificationWatch
+from shared.bus.connection import Credentials
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.clock import Clock, SystemClock
@@ -27,6 +28,7 @@ def build(
     runtime = ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
+        credentials=Credentials.from_settings(settings),
         handler=ServiceHandler(app, commands=commands(app), reactions=reactions(app)),
         subscriptions=(
             Subscription(EVENTS_STREAM, LOG),

@@ -13,6 +13,7 @@ from services.registry.application import Registry
 from services.registry.audit import Signer
 from services.registry.config import SERVICE, registry_url_file
 from services.registry.entrypoints.http import create_app
+from shared.bus.connection import Credentials
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.bus.server import port_is_free
 from shared.config import Settings, resolve_nats_url
@@ -63,6 +64,7 @@ def build(settings: Settings) -> ServiceRuntime:
     return ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
+        credentials=Credentials.from_settings(settings),
         handler=registry,
         subscriptions=(Subscription(EVENTS_STREAM, EVENTS_SUBJECTS),),
         extra_tasks=(serve,),

@@ -8,6 +8,7 @@ from services.review.config import SERVICE, ReviewSettings
 from services.review.entrypoints.commands import commands
 from services.review.policies import reactions
 from services.review.scheduler import PublicityCloser
+from shared.bus.connection import Credentials
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.calendar import default_calendar
@@ -38,6 +39,7 @@ def build(
     runtime = ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
+        credentials=Credentials.from_settings(settings),
         handler=ServiceHandler(app, commands=commands(app), reactions=reactions(app)),
         subscriptions=(
             Subscription(EVENTS_STREAM, "bases.v1.submission.>"),

@@ -7,6 +7,7 @@ from services.submission.config import SERVICE
 from services.submission.entrypoints.commands import commands
 from services.submission.integration import translate
 from services.submission.policies import SUSPENSIONS, reactions
+from shared.bus.connection import Credentials
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.config import Settings, resolve_nats_url
@@ -23,6 +24,7 @@ def build(settings: Settings) -> ServiceRuntime:
     return ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
+        credentials=Credentials.from_settings(settings),
         handler=ServiceHandler(app, commands=commands(app), reactions=reactions(app)),
         subscriptions=(
             Subscription(INTAKE_STREAM, intake_filter("submission")),

@@ -18,7 +18,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from shared.bus.connection import connect
+from shared.bus.connection import Credentials, connect
 from shared.bus.consumer import TrackedConsumer, TrackedHandler
 from shared.bus.relay import OutboxRelay, Translate
 from shared.bus.seam import Seam
@@ -47,6 +47,7 @@ class ServiceRuntime:
     app: ServiceApplication | None = None
     translate: Translate | None = None
     extra_tasks: tuple[Callable[[asyncio.Event], Coroutine[Any, Any, None]], ...] = ()
+    credentials: Credentials | None = None
     seam: Seam = field(init=False)
     nc: Client | None = None
     relay: OutboxRelay | None = None
@@ -56,7 +57,7 @@ class ServiceRuntime:
         self.seam = Seam(self.service)
 
     async def start(self) -> JetStreamContext:
-        self.nc = await connect(self.nats_url, self.service)
+        self.nc = await connect(self.nats_url, self.service, self.credentials)
         js = self.nc.jetstream()
         await ensure_streams(js)
         if self.app is not None and self.translate is not None:

@@ -15,7 +15,7 @@ from services.registry.bootstrap import build_registry
 from services.registry.queries import applied, digest, find_entry, list_entries
 from services.registry.rebuild import rebuild
 from services.submission.bootstrap import build as build_submission
-from shared.bus.connection import connect
+from shared.bus.connection import Credentials, connect
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.bus.server import EmbeddedNats
 from shared.config import Settings
@@ -30,7 +30,11 @@ def registry_runtime(settings: Settings, url: str) -> ServiceRuntime:
     """The registry's projection consumer without its HTTP server."""
     registry = build_registry(settings)
     return ServiceRuntime(
-        "registry", url, registry, (Subscription(EVENTS_STREAM, EVENTS_SUBJECTS),)
+        "registry",
+        url,
+        registry,
+        (Subscription(EVENTS_STREAM, EVENTS_SUBJECTS),),
+        credentials=Credentials.from_settings(settings),
     )
 
 
