@@ -7,6 +7,8 @@ the attempt stays on the intake stream and nothing else is recorded.
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from pydantic import ValidationError
 
@@ -52,6 +54,16 @@ def read_attempt(delivery: Delivery) -> IntakeMessage:
             required=last_token(delivery.subject), given=message.command_type,
         ),))  # fmt: skip
     return message
+
+
+def provenance(message: IntakeMessage) -> dict[str, Any]:
+    """Who, when (business time), and which message: carried by every domain event it causes."""
+    return {
+        "actor": message.actor,
+        "occurred_at": message.issued_at,
+        "correlation_id": message.correlation_id,
+        "causation_id": message.command_id,
+    }
 
 
 def refused(service: str, delivery: Delivery, error: RefusedAttemptError) -> IntakeDecision:

@@ -29,6 +29,15 @@ class RuleViolationError(Exception):
         super().__init__("; ".join(f"[{v.rule_id}] {v.field}: {v.message}" for v in violations))
 
 
+def not_found(
+    field: str, kind: str, given: str, rule_id: str = "R-PROCEDURE"
+) -> RuleViolationError:
+    """A command names something the service does not hold (by default R-PROCEDURE)."""
+    return RuleViolationError(
+        [Violation(rule_id, field, f"an existing {kind}", given, f"no {kind} {given!r}")]
+    )
+
+
 def refuse(*violations: Violation | None) -> None:
     """Raise :class:`RuleViolationError` if any of the checks failed."""
     failed = [violation for violation in violations if violation is not None]

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
+
+from shared.rules import not_found
 
 A = TypeVar("A", bound=Application[UUID])
 
@@ -47,6 +49,21 @@ class ServiceApplication(Application[UUID]):
         processing.collect_events(*aggregates)
         recordings = self._record(processing)
         self._notify(recordings)
+
+    def find(self, aggregate_id: UUID) -> Any | None:
+        """The aggregate, or None if this service holds none by that id."""
+        # ``in self.repository`` would rebuild the aggregate only to say yes.
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def get_or_refuse(self, aggregate_id: UUID, field: str, kind: str, given: str) -> Any:
+        """The aggregate a command names, or a refusal naming the field and what was given."""
+        found = self.find(aggregate_id)
+        if found is None:
+            raise not_found(field, kind, given)
+        return found
 
     def advance(self, upstream: str, position: int) -> None:
         """Record ``position`` as processed for ``upstream`` with no new events."""

@@ -29,7 +29,6 @@ from services.review.domain import (
     check_by_ministry,
     dossier_of,
     import_title,
-    not_found,
     proposed,
     publicity_id_for,
     standings,
@@ -53,6 +52,7 @@ from shared.contract.commands_review import (
 )
 from shared.contract.envelope import Envelope
 from shared.contract.events import ApplicationSubmitted, ProvinciallyRecommended
+from shared.intake import provenance
 from shared.rules import refuse
 from shared.store import ServiceApplication
 
@@ -61,16 +61,6 @@ __all__ = ["ReviewApplication", "translate"]
 A = TypeVar("A", bound=Aggregate)
 SCHEDULER = "system:review-scheduler"
 SCHEDULE_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/review-schedule")
-
-
-def provenance(message: IntakeMessage) -> dict[str, Any]:
-    """Who, when (business time), and which message: carried by every domain event."""
-    return {
-        "actor": message.actor,
-        "occurred_at": message.issued_at,
-        "correlation_id": message.correlation_id,
-        "causation_id": message.command_id,
-    }
 
 
 class ReviewApplication(ServiceApplication):
@@ -89,10 +79,7 @@ class ReviewApplication(ServiceApplication):
         transcoder.register(DateAsISO())
 
     def _get(self, klass: type[A], key: str, field: str, kind: str) -> A:
-        aggregate_id = klass.create_id(key)
-        if aggregate_id not in self.repository:
-            raise not_found(field, kind, key)
-        found: A = self.repository.get(aggregate_id)
+        found: A = self.get_or_refuse(klass.create_id(key), field, kind, key)
         return found
 
     def candidate(self, application_id: str) -> Candidate:

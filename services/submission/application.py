@@ -42,35 +42,11 @@ from shared.contract.commands import (
     ReviewByCity,
     SubmitApplication,
 )
-from shared.intake import RefusedAttemptError
+from shared.intake import RefusedAttemptError, provenance
 from shared.rules import RuleViolationError, Violation, refuse
 from shared.store import ServiceApplication
 
 A = TypeVar("A", bound=Aggregate)
-
-
-def provenance(message: IntakeMessage) -> dict[str, Any]:
-    """Who, when (business time), and which message: carried by every domain event."""
-    return {
-        "actor": message.actor,
-        "occurred_at": message.issued_at,
-        "correlation_id": message.correlation_id,
-        "causation_id": message.command_id,
-    }
-
-
-def not_found(field: str, kind: str, given: str) -> RuleViolationError:
-    return RuleViolationError(
-        [
-            Violation(
-                "R-PROCEDURE",
-                field,
-                f"an existing {kind}",
-                given,
-                f"no {kind} {given!r}",
-            )
-        ]
-    )
 
 
 class SubmissionApplication(ServiceApplication):
@@ -79,10 +55,7 @@ class SubmissionApplication(ServiceApplication):
     name = "submission"
 
     def _get(self, klass: type[A], key: str, field: str, kind: str) -> A:
-        aggregate_id = klass.create_id(key)
-        if aggregate_id not in self.repository:
-            raise not_found(field, kind, key)
-        found: A = self.repository.get(aggregate_id)
+        found: A = self.get_or_refuse(klass.create_id(key), field, kind, key)
         return found
 
     def batch(self, batch_id: str) -> Batch:

@@ -17,7 +17,6 @@ from services.evaluation.domain.procedure import (
     business_date,
     check_by_ministry,
     check_own_base,
-    not_found,
 )
 from services.evaluation.domain.rating import (
     Candidate,
@@ -30,7 +29,7 @@ from services.evaluation.domain.record import ENTRY_TIER
 from services.evaluation.domain.rename import RenameRequest
 from services.evaluation.domain.revocation import incident_revokes, incident_revokes_title
 from services.evaluation.domain.round import EvaluationRound, check_materials_window
-from shared.rules import RuleViolationError, Violation
+from shared.rules import RuleViolationError, Violation, not_found
 
 __all__ = [
     "ENTRY_TIER",

@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from shared.calendar import BEIJING
 from shared.contract.provinces import MINISTRY
-from shared.rules import RuleViolationError, Violation
+from shared.rules import Violation
 
 
 class Decided(Aggregate.Event):
@@ -56,15 +56,6 @@ def check_own_base(
         f"{base_province} (the base's province) or {MINISTRY}",
         province,
         f"province {province} may not {step} a base of province {base_province}",
-    )
-
-
-def not_found(
-    field: str, kind: str, given: str, rule_id: str = "R-PROCEDURE"
-) -> RuleViolationError:
-    """A command names something the evaluation context does not hold."""
-    return RuleViolationError(
-        [Violation(rule_id, field, f"an existing {kind}", given, f"no {kind} {given!r}")]
     )
 
 

@@ -26,7 +26,6 @@ from services.evaluation.usecases.store import (
     SCHEDULER,
     EvaluationStore,
     caused_by,
-    provenance,
     ref,
 )
 from shared.calendar import start_of_day
@@ -45,6 +44,7 @@ from shared.contract.events import (
     InspectionFindingRecorded,
     StarRated,
 )
+from shared.intake import provenance
 from shared.rules import Violation, refuse
 
 

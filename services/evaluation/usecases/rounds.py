@@ -22,7 +22,7 @@ from services.evaluation.domain import (
     exclusion_of,
     rate,
 )
-from services.evaluation.usecases.store import EvaluationStore, provenance
+from services.evaluation.usecases.store import EvaluationStore
 from shared.contract.commands import IntakeMessage
 from shared.contract.commands_evaluation import (
     FileAnnualMaterials,
@@ -31,6 +31,7 @@ from shared.contract.commands_evaluation import (
     ReviewAnnualMaterials,
 )
 from shared.contract.events_evaluation import AnnualFigures
+from shared.intake import provenance
 from shared.rules import RuleViolationError, refuse
 
 
@@ -63,7 +64,7 @@ class Rounds(EvaluationStore):
             check_materials_deadline(body),
             roster.check_new_round(body.evaluation_year, body.round_id),
         )
-        if self._get_or_none(EvaluationRound.create_id(body.round_id)) is not None:
+        if self.find(EvaluationRound.create_id(body.round_id)) is not None:
             raise RuleViolationError(
                 [
                     Violation(
@@ -186,7 +187,7 @@ class Rounds(EvaluationStore):
         """R-RENAME: approved renames of the programme take effect with the year's results."""
         changed: list[Any] = []
         for base_id in self.roster(round_.programme).base_ids:
-            rename = self._get_or_none(RenameRequest.create_id(base_id))
+            rename = self.find(RenameRequest.create_id(base_id))
             if rename is None or not rename.approved:
                 continue
             base = bases.get(base_id) or self.base(base_id)

@@ -7,9 +7,8 @@ wall clock; facts decided on the log (revocations) are by the system, caused by 
 from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, uuid5
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 
@@ -22,9 +21,7 @@ from services.evaluation.domain import (
     RectificationDocket,
     RenameRequest,
     Roster,
-    not_found,
 )
-from shared.contract.commands import IntakeMessage
 from shared.contract.envelope import Envelope
 from shared.store import ServiceApplication
 
@@ -32,16 +29,6 @@ A = TypeVar("A", bound=Aggregate)
 SYSTEM = "system:evaluation"
 SCHEDULER = "system:evaluation-scheduler"
 SCHEDULE_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/evaluation-schedule")
-
-
-def provenance(message: IntakeMessage) -> dict[str, Any]:
-    """Who, when (business time), and which message: carried by every domain event."""
-    return {
-        "actor": message.actor,
-        "occurred_at": message.issued_at,
-        "correlation_id": message.correlation_id,
-        "causation_id": message.command_id,
-    }
 
 
 def caused_by(event: Envelope) -> dict[str, Any]:
@@ -81,51 +68,38 @@ class EvaluationStore(ServiceApplication):
             if interval and aggregate.version % interval == 0:
                 self.take_snapshot(aggregate.id, version=aggregate.version)
 
-    def _get(self, aggregate_id: UUID, field: str, kind: str, given: str) -> Any:
-        found = self._get_or_none(aggregate_id)
-        if found is None:
-            raise not_found(field, kind, given)
-        return found
-
-    def _get_or_none(self, aggregate_id: UUID) -> Any:
-        # ``in self.repository`` would rebuild the aggregate only to say yes.
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
     def base(self, base_id: str) -> Base:
-        found: Base = self._get(Base.create_id(base_id), "base_id", "titled base", base_id)
+        found: Base = self.get_or_refuse(Base.create_id(base_id), "base_id", "titled base", base_id)
         return found
 
     def known_base(self, base_id: str) -> Base | None:
-        found: Base | None = self._get_or_none(Base.create_id(base_id))
+        found: Base | None = self.find(Base.create_id(base_id))
         return found
 
     def evaluation_round(self, round_id: str) -> EvaluationRound:
         aggregate_id = EvaluationRound.create_id(round_id)
-        found: EvaluationRound = self._get(aggregate_id, "round_id", "round", round_id)
+        found: EvaluationRound = self.get_or_refuse(aggregate_id, "round_id", "round", round_id)
         return found
 
     def roster(self, programme: str) -> Roster:
-        found: Roster | None = self._get_or_none(Roster.create_id(programme))
+        found: Roster | None = self.find(Roster.create_id(programme))
         return found or Roster(programme=programme)
 
     def batch_ledger(self, programme: str) -> BatchLedger:
-        found: BatchLedger | None = self._get_or_none(BatchLedger.create_id(programme))
+        found: BatchLedger | None = self.find(BatchLedger.create_id(programme))
         return found or BatchLedger(programme=programme)
 
     def docket(self) -> RectificationDocket:
-        found: RectificationDocket | None = self._get_or_none(RectificationDocket.ID)
+        found: RectificationDocket | None = self.find(RectificationDocket.ID)
         return found or RectificationDocket()
 
     def rename_request(self, base_id: str) -> RenameRequest:
-        found: RenameRequest | None = self._get_or_none(RenameRequest.create_id(base_id))
+        found: RenameRequest | None = self.find(RenameRequest.create_id(base_id))
         return found or RenameRequest(base_id=base_id)
 
     def materials(self, round_: EvaluationRound, base: Base) -> AnnualMaterials:
         aggregate_id = AnnualMaterials.create_id(round_.round_id, base.base_id)
-        found: AnnualMaterials | None = self._get_or_none(aggregate_id)
+        found: AnnualMaterials | None = self.find(aggregate_id)
         return found or AnnualMaterials(
             round_id=round_.round_id,
             base_id=base.base_id,

@@ -4,7 +4,7 @@ action plan (R-ACTION-PLAN) and its name (R-RENAME)."""
 from __future__ import annotations
 
 from services.evaluation.domain import ENTRY_TIER, Base, check_by_ministry, check_own_base
-from services.evaluation.usecases.store import EvaluationStore, caused_by, provenance
+from services.evaluation.usecases.store import EvaluationStore, caused_by
 from shared.contract.commands import IntakeMessage
 from shared.contract.commands_evaluation import (
     ChangeTier,
@@ -14,6 +14,7 @@ from shared.contract.commands_evaluation import (
 )
 from shared.contract.envelope import Envelope
 from shared.contract.events import BatchOpened, TitleAwarded
+from shared.intake import provenance
 from shared.rules import refuse
 
 
@@ -24,7 +25,7 @@ class Titles(EvaluationStore):
         """Take an awarded base into the yearly cycle, in the national tier (once)."""
         award = event.payload
         assert isinstance(award, TitleAwarded)
-        if self._get_or_none(Base.create_id(award.base_id)) is not None:
+        if self.find(Base.create_id(award.base_id)) is not None:
             self.advance(upstream, position)
             return None
         base = Base(

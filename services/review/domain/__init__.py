@@ -15,7 +15,7 @@ from services.review.domain.batch import ReviewBatch
 from services.review.domain.candidate import Candidate, dossier_of
 from services.review.domain.docket import Docket
 from services.review.domain.panel import MIN_PANEL, conflicts_of_interest
-from services.review.domain.procedure import business_date, check_by_ministry, not_found
+from services.review.domain.procedure import business_date, check_by_ministry
 from services.review.domain.publicity import Publicity, publicity_id_for, window_for
 from services.review.domain.scoring import Standing, proposed, standings
 from services.review.domain.sheet import DOMAIN_SECTION, ScoringSheet, ScoringSheets
@@ -25,7 +25,7 @@ from services.review.domain.titles import (
     canonical_title,
     creation_period_end,
 )
-from shared.rules import RuleViolationError, Violation
+from shared.rules import RuleViolationError, Violation, not_found
 
 __all__ = [
     "DOMAIN_SECTION",

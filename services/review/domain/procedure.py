@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from shared.calendar import BEIJING
 from shared.contract.provinces import MINISTRY
-from shared.rules import RuleViolationError, Violation
+from shared.rules import Violation
 
 
 def check_step(status: str, allowed: tuple[str, ...], step: str, subject: str) -> Violation | None:
@@ -31,13 +31,6 @@ def check_by_ministry(province: str, step: str) -> Violation | None:
         "R-PROCEDURE", "province", f"{MINISTRY} (the ministry)", province,
         f"only the ministry may {step}",
     )  # fmt: skip
-
-
-def not_found(field: str, kind: str, given: str) -> RuleViolationError:
-    """R-PROCEDURE: a step names something the review context does not hold."""
-    return RuleViolationError(
-        [Violation("R-PROCEDURE", field, f"an existing {kind}", given, f"no {kind} {given!r}")]
-    )
 
 
 def business_date(at: datetime) -> date:
