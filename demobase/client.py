@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -142,8 +143,6 @@ async def service_status(nats_url: str, timeout: float = 2.0) -> list[dict[str, 
 
 async def caught_up(nats_url: str, service: str, deadline_seconds: float = 30.0) -> None:
     """Wait until ``service`` has published all it recorded and processed the whole log."""
-    import time
-
     nc = await connect(nats_url, "demobase-barrier")
     try:
         deadline = time.monotonic() + deadline_seconds
