@@ -1,4 +1,4 @@
-"""Killing and restarting a service loses no event and duplicates none (issue 2, "Done when").
+"""Killing and restarting any service loses no event and duplicates none (issue 2, "Done when").
 
 The services run as real processes, as under ``make run``, and are killed with SIGKILL mid-stream.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from demobase.client import intake_message
+from demobase.client import intake_message, send_command, service_status
 from services.registry.bootstrap import build_registry
 from services.registry.queries import applied, digest, export_lines
 from services.registry.rebuild import rebuild
@@ -23,9 +23,11 @@ from shared.bus.connection import connect
 from shared.bus.server import EmbeddedNats
 from shared.bus.streams import ensure_streams
 from shared.config import Settings
+from shared.contract.events import EvaluationRoundOpened
 from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM
 from tests.e2e.test_submission_path import log_events
 from tests.support import at, park_application, wait_until
+from tests.unit.test_evaluation_support import round_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fault]
 N = 150
@@ -141,3 +143,93 @@ async def test_a_registry_killed_mid_stream_is_complete_without_duplicates_after
 
 async def _at_least(url: str, count: int) -> bool:
     return await log_count(url) >= count
+
+
+def imported_title(index: int) -> dict[str, object]:
+    """A title of batch 8 taken over by the review service (ImportTitle), one per index."""
+    return {
+        "programme": "NIID", "batch_number": 8, "province": "430000",
+        "name": f"园区{index:03d}", "showcase": "装备制造", "announced_on": "2018-02-24",
+        "announcement": {"title": "第八批国家新型工业化产业示范基地名单"},
+    }  # fmt: skip
+
+
+async def import_titles(url: str, count: int) -> list[str]:
+    """``count`` ImportTitle commands on the review service's intake, as the ministry sends them."""
+    nc = await connect(url, "ministry-tool")
+    js = nc.jetstream()
+    await ensure_streams(js)
+    commands = []
+    for index in range(count):
+        message = intake_message("ImportTitle", imported_title(index), "000000", "ministry",
+                                 at("2026-01-10"))  # fmt: skip
+        await js.publish(
+            "intake.v1.review.000000.ImportTitle", json.dumps(message).encode(),
+            stream=INTAKE_STREAM, headers={"Nats-Msg-Id": message["command_id"]},
+        )  # fmt: skip
+        commands.append(message["command_id"])
+    await nc.drain()
+    return commands
+
+
+async def processed(url: str, service: str) -> int:
+    """The last EVENTS sequence that ``service`` (a running process) has processed, or 0."""
+    for status in await service_status(url, timeout=1):
+        if status["service"] == service:
+            readers = [c["processed"] for c in status["consumers"] if c["stream"] == EVENTS_STREAM]
+            return max(readers, default=0)
+    return 0
+
+
+async def test_a_review_service_killed_mid_stream_loses_and_duplicates_nothing(
+    nats_server: EmbeddedNats, sqlite_settings: Settings, processes: list[Process], tmp_path: Path
+) -> None:
+    """The review service killed while taking over titles: each title is on the log once."""
+    commands = await import_titles(nats_server.url, N)
+    review = Process("review", sqlite_settings, nats_server.url, tmp_path / "review.log")
+    processes.append(review)
+    review.start()
+    await wait_until(lambda: _at_least(nats_server.url, 30), timeout=60)
+    review.kill()
+    review.start()
+    await wait_until(lambda: _at_least(nats_server.url, N), timeout=120)
+    events = await log_events(nats_server.url)
+    assert {e.event_type for e in events} == {"TitleAwarded"}
+    assert sorted(str(e.causation_id) for e in events) == sorted(commands)
+    assert len({e.subject_id for e in events}) == len({e.event_id for e in events}) == N
+
+
+async def test_an_evaluation_service_killed_mid_stream_enrols_every_base_once(
+    nats_server: EmbeddedNats, sqlite_settings: Settings, processes: list[Process], tmp_path: Path
+) -> None:
+    """The evaluation service killed while reading the awards: after restart each base has been
+    placed in its tier once (R-TIERS) and the next round (R-EVAL-YEARLY) lists every one once."""
+    await import_titles(nats_server.url, N)
+    review = Process("review", sqlite_settings, nats_server.url, tmp_path / "review.log")
+    evaluation = Process("evaluation", sqlite_settings, nats_server.url, tmp_path / "eval.log")
+    processes.extend([review, evaluation])
+    review.start()
+    await wait_until(lambda: _at_least(nats_server.url, N), timeout=120)
+    evaluation.start()
+    await wait_until(lambda: _processed_at_least(nats_server.url, "evaluation", 20), timeout=60)
+    evaluation.kill()
+    evaluation.start()
+    await wait_until(lambda: _at_least(nats_server.url, 2 * N), timeout=120)
+    opening = intake_message("OpenEvaluationRound", round_body(2026), "000000", "ministry",
+                             at("2027-01-10"))  # fmt: skip
+    decision = await send_command(nats_server.url, "evaluation", opening)
+    assert decision.accepted, decision
+    await wait_until(lambda: _at_least(nats_server.url, 2 * N + 1), timeout=30)
+    events = await log_events(nats_server.url)
+    titled = {str(e.subject_id) for e in events[:N]}
+    placed = [str(e.subject_id) for e in events[N:] if e.event_type == "TierChanged"]
+    assert len(placed) == N and set(placed) == titled
+    assert [e.event_type for e in events[2 * N :]] == ["EvaluationRoundOpened"]
+    opened = events[2 * N].payload
+    assert isinstance(opened, EvaluationRoundOpened)
+    participants = [p.base_id for p in opened.participants]
+    assert len(participants) == N and set(participants) == titled
+
+
+async def _processed_at_least(url: str, service: str, sequence: int) -> bool:
+    return await processed(url, service) >= sequence
