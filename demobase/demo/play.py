@@ -67,11 +67,18 @@ def print_stars(settings: Settings) -> None:
 
 
 def print_revocations(settings: Settings) -> None:
-    table = Table("base", "rule", "causing events (stream sequence)", title="revoked titles")
+    """Each revoked title with its rule, its reason and the events that caused it."""
+    console.print("\n[bold]revoked titles[/] (`demobase registry show ID` for the whole record)")
     for row in _settled(settings, "/api/revocations"):
         causes = ", ".join(f"#{c['stream_sequence']}" for c in row["causing_events"])
-        table.add_row(row["title"], row["rule_id"], causes)
-    console.print(table)
+        console.print(f"  [bold]{row['rule_id']}[/]  {_showcase(row['title'])}  {row['base_id']}")
+        console.print(f"      {row['reason']}; caused by {causes}", style="dim")
+
+
+def _showcase(title: str) -> str:
+    """What tells titles apart: 示范内容·所在地, the part of the canonical name in （）."""
+    start, end = title.find("（"), title.rfind("）")
+    return title[start + 1 : end] if 0 <= start < end else title
 
 
 def _settled(settings: Settings, path: str) -> Any:
