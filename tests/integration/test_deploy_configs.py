@@ -26,6 +26,7 @@ from typing import Any
 import nats
 import pytest
 import yaml
+from nats.js import JetStreamContext
 
 from services.evaluation.config import DEFAULT_METRICS_PORT as EVALUATION_METRICS_PORT
 from services.review.config import DEFAULT_METRICS_PORT as REVIEW_METRICS_PORT
@@ -282,6 +283,8 @@ async def test_streams_with_three_replicas_take_a_province_s_attempt_through_any
         js = ministry.jetstream()
         for config in STREAMS:
             await js.add_stream(config=dataclasses.replace(config, num_replicas=3))
+        # A new replicated stream takes a moment to elect its leader; until then, no responder.
+        await wait_until(lambda: _has_leader(js, INTAKE_STREAM), timeout=20, interval=0.1)
         ack = await province.jetstream().publish(
             intake_subject("submission", "430000", "SubmitApplication"), b"{}",
             stream=INTAKE_STREAM, headers={"Nats-Msg-Id": "cluster-attempt-1"},
@@ -293,6 +296,12 @@ async def test_streams_with_three_replicas_take_a_province_s_attempt_through_any
     finally:
         await province.close()
         await ministry.close()
+
+
+async def _has_leader(js: JetStreamContext, stream: str) -> bool:
+    info = await js.stream_info(stream)
+    replicas = (info.cluster.replicas or []) if info.cluster else []
+    return bool(info.cluster and info.cluster.leader) and all(r.current for r in replicas)
 
 
 # --- Prometheus ----------------------------------------------------------------------------------
