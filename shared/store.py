@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -25,7 +25,18 @@ OUTBOX = "outbox"
 
 
 class ServiceApplication(Application[UUID]):
-    """An ``eventsourcing`` application whose recorder also keeps tracking records."""
+    """An ``eventsourcing`` application whose recorder also keeps tracking records.
+
+    Aggregates are cached in memory once read or saved: a service is the only writer of its own
+    store (one process, one worker thread), so nothing can change them behind its back and the
+    cache never needs to look in the store again (no fast-forward). Each read is a deep copy, so a
+    command refused half-way leaves the cached aggregate as it was saved.
+    """
+
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "20000",
+        "AGGREGATE_CACHE_FASTFORWARD": "n",
+    }
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()

@@ -6,6 +6,7 @@ arrived, and a replay judges it the same way.
 
 from __future__ import annotations
 
+import functools
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -38,6 +39,12 @@ class Catalogue(Aggregate):
         self.csv_text = csv_text
 
     def in_force(self) -> ZoneCatalogue:
-        if not self.csv_text:
-            return ZoneCatalogue([], edition="none loaded")
-        return ZoneCatalogue.from_csv_text(self.csv_text, source=self.edition)
+        return _parsed(self.csv_text, self.edition)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(csv_text: str, edition: str) -> ZoneCatalogue:
+    """An edition's zones, parsed once: every application is checked against them."""
+    if not csv_text:
+        return ZoneCatalogue([], edition="none loaded")
+    return ZoneCatalogue.from_csv_text(csv_text, source=edition)
