@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import nats
+import structlog
 from nats.aio.client import Client
 
 from shared.config import Settings
+
+log = structlog.get_logger()
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,31 @@ async def connect(url: str, name: str, credentials: Credentials | None = None) -
         options.update(user=credentials.user, password=credentials.password)
     if credentials is not None and credentials.inbox_prefix:
         options.update(inbox_prefix=credentials.inbox_prefix)
-    return await nats.connect(
+    client = Client()
+    link = log.bind(connection=name, nats=url)
+
+    async def disconnected() -> None:
+        if not client.is_closed:  # not our own close or drain
+            link.warning("nats disconnected; reconnecting")
+
+    async def reconnected() -> None:
+        link.info(
+            "nats reconnected", server=str(client.connected_url and client.connected_url.netloc)
+        )
+
+    async def failed(error: Exception) -> None:  # one line, not nats-py's default traceback
+        link.warning("nats connection error", error=f"{type(error).__name__}: {error}")
+
+    await client.connect(
         url,
         name=name,
         connect_timeout=5,
         max_reconnect_attempts=60,
-        reconnect_time_wait=0.5,
+        reconnect_time_wait=0.5,  # type: ignore[arg-type]  # a float works
         allow_reconnect=True,
+        disconnected_cb=disconnected,
+        reconnected_cb=reconnected,
+        error_cb=failed,
         **options,
     )
+    return client

@@ -21,6 +21,7 @@ from typing import Protocol
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -90,8 +91,19 @@ class TrackedConsumer:
         self.position = await self.seam.call(self.handler.position, self.stream)
         psub = await self._subscribe()
         log.info("consuming", stream=self.stream, after=self.position, subject=self.filter_subject)
+        reconnects = self.nc.stats["reconnects"]
         try:
             while not stop.is_set():
+                if self.nc.stats["reconnects"] != reconnects:
+                    # A restarted server may hold an older view of this consumer (an ack it
+                    # never stored keeps the one message in flight until ack_wait): rebuild it
+                    # from the store's position, as at start-up.
+                    rebuilt = await self._resubscribe()
+                    if rebuilt is not None:
+                        with contextlib.suppress(Exception):
+                            await psub.unsubscribe()
+                        psub, reconnects = rebuilt, self.nc.stats["reconnects"]
+                    continue
                 try:
                     messages = await psub.fetch(1, timeout=0.5)
                 except (NatsTimeoutError, TimeoutError):
@@ -101,6 +113,17 @@ class TrackedConsumer:
         finally:
             with contextlib.suppress(Exception):
                 await psub.unsubscribe()
+
+    async def _resubscribe(self) -> JetStreamContext.PullSubscription | None:
+        """A new subscription after the store's position, or None to try again shortly."""
+        try:
+            rebuilt = await self._subscribe()
+        except (NatsError, TimeoutError) as error:  # JetStream still recovering its streams
+            log.warning("consumer not rebuilt yet", stream=self.stream, error=str(error))
+            await asyncio.sleep(self.retry_delay)
+            return None
+        log.info("consuming again after reconnect", stream=self.stream, after=self.position)
+        return rebuilt
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
         # The store's position is the truth: the server-side consumer is rebuilt from it.

@@ -13,11 +13,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from eventsourcing.persistence import Notification
+from nats.errors import (
+    ConnectionReconnectingError,
+    NoRespondersError,
+    OutboundBufferLimitError,
+)
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
+from nats.js.errors import NoStreamResponseError, ServiceUnavailableError
 
 from shared.bus.seam import Seam
 from shared.contract.envelope import Envelope, EventPayload, new_envelope
@@ -89,8 +97,19 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self, stop: asyncio.Event, *, idle_seconds: float = 0.5) -> None:
+        backoff = Backoff()
         while not stop.is_set():
-            if await self.publish_pending():
+            try:
+                published = await self.publish_pending()
+            except UNAVAILABLE as error:
+                # The server is away or a replicated stream has no leader yet: the events stay
+                # stored, the position unmoved, and the same ids go out again (ADR 4).
+                delay = backoff.next()
+                log.warning("log unavailable, relay retries", error=repr(error), retry_in=delay)
+                await _sleep_or_stop(stop, delay)
+                continue
+            backoff.reset()
+            if published:
                 continue
             self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
@@ -148,6 +167,38 @@ class OutboxRelay:
     def _lag(self) -> int:
         stored = self.app.process_recorder.max_notification_id() or 0
         return stored - self.app.position(OUTBOX)
+
+
+UNAVAILABLE = (
+    NatsTimeoutError,
+    NoRespondersError,
+    ConnectionReconnectingError,
+    OutboundBufferLimitError,
+    NoStreamResponseError,
+    ServiceUnavailableError,
+)
+"""Errors after which the same publish may succeed once the server or the stream is back."""
+
+
+@dataclass
+class Backoff:
+    """Waits that double from ``first`` up to ``most`` seconds, until reset by a success."""
+
+    first: float = 0.25
+    most: float = 5.0
+    current: float = 0.0
+
+    def next(self) -> float:
+        self.current = min(self.most, self.current * 2 if self.current else self.first)
+        return self.current
+
+    def reset(self) -> None:
+        self.current = 0.0
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def _parsed(data: bytes) -> Envelope | None:

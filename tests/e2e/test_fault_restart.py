@@ -5,6 +5,7 @@ The services run as real processes, as under ``make run``, and are killed with S
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -233,3 +234,31 @@ async def test_an_evaluation_service_killed_mid_stream_enrols_every_base_once(
 
 async def _processed_at_least(url: str, service: str, sequence: int) -> bool:
     return await processed(url, service) >= sequence
+
+
+async def test_services_ride_out_a_restart_of_the_nats_server(
+    nats_server: EmbeddedNats, sqlite_settings: Settings, processes: list[Process], tmp_path: Path
+) -> None:
+    """The server stops mid-stream and comes back on its port with its store: the services
+    reconnect by themselves (none exits), and the registry ends complete, each event once."""
+    first = await publish_applications(nats_server.url, N // 2)
+    submission = Process("submission", sqlite_settings, nats_server.url, tmp_path / "sub.log")
+    registry = Process("registry", sqlite_settings, nats_server.url, tmp_path / "reg.log")
+    processes.extend([submission, registry])
+    submission.start()
+    registry.start()
+    db = build_registry(sqlite_settings).db
+    await wait_until(lambda: applied(db, EVENTS_STREAM)[0] >= 20, timeout=60)
+    nats_server.process.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+    nats_server.process.wait(timeout=10)  # type: ignore[union-attr]
+    await asyncio.sleep(2)
+    nats_server.start()
+    second = await publish_applications(nats_server.url, N - N // 2)
+    # Within seconds, not after the consumers' ack_wait (30 s): they are rebuilt on reconnect.
+    await wait_until(lambda: applied(db, EVENTS_STREAM)[0] == N, timeout=25)
+    assert all(p.process is not None and p.process.poll() is None for p in processes)
+    events = await log_events(nats_server.url)
+    assert sorted(str(e.causation_id) for e in events) == sorted(first + second)
+    lines = [json.loads(line) for line in export_lines(db)]
+    timeline = [line["event"] for line in lines if "event" in line]
+    assert [line["sequence"] for line in timeline] == list(range(1, N + 1))
