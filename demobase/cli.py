@@ -119,13 +119,18 @@ def registry_list(
     programme: Annotated[str | None, typer.Option(help="NIID or EIDB")] = None,
     province: Annotated[str | None, typer.Option(help="code or name")] = None,
     status: Annotated[str | None, typer.Option()] = None,
+    domain: Annotated[str | None, typer.Option(help="示范领域, e.g. 电子信息")] = None,
+    stars: Annotated[int | None, typer.Option(min=1, max=5, help="rated this many stars")] = None,
+    year: Annotated[int | None, typer.Option(help="year of --stars; the latest by default")] = None,
 ) -> None:
     """Applications and bases in the registry."""
     settings = Settings()
     try:
         code = province_code(province) if province else None
-        entries = registry_get(settings, "/api/applications", programme=programme,
-                               province=code, status=status)  # fmt: skip
+        entries = registry_get(
+            settings, "/api/applications", programme=programme, province=code, status=status,
+            domain=domain, stars=str(stars) if stars else None, year=str(year) if year else None,
+        )  # fmt: skip
     except (ClientError, ValueError) as error:
         raise fail(str(error)) from None
     if as_json:

@@ -59,8 +59,14 @@ def _line(row: tuple[Any, ...]) -> dict[str, Any]:
     return line
 
 
-def list_entries(db: Database, **filters: str | None) -> list[dict[str, Any]]:
-    """Applications and bases, filtered by any of :data:`FILTERS`, ordered by id."""
+def list_entries(
+    db: Database, *, stars: int | None = None, year: int | None = None, **filters: str | None
+) -> list[dict[str, Any]]:
+    """Applications and bases, filtered by any of :data:`FILTERS`, ordered by id.
+
+    ``stars`` keeps the bases rated that many stars (R-STARS) in ``year``, by default the latest
+    year with results.
+    """
     wanted = {key: value for key, value in filters.items() if key in FILTERS and value}
     where = " AND ".join(f"{key} = ?" for key in wanted) or "1 = 1"
     with db.snapshot() as cursor:
@@ -70,7 +76,25 @@ def list_entries(db: Database, **filters: str | None) -> list[dict[str, Any]]:
             tuple(wanted.values()),
         )
         entries = [_entry(row) for row in cursor.fetchall()]
-    return with_titles(db, entries)
+    entries = with_titles(db, entries)
+    if stars is not None:
+        return rated(entries, stars, year or max(titles.years(db), default=0))
+    return entries
+
+
+def rated(entries: list[dict[str, Any]], stars: int, year: int) -> list[dict[str, Any]]:
+    """The entries rated ``stars`` in ``year``."""
+    return [e for e in entries if e.get("stars_by_year", {}).get(str(year)) == stars]
+
+
+def domains(db: Database) -> list[str]:
+    """Every domain (示范领域 / 示范内容) an entry names."""
+    with db.snapshot() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT domain FROM {db.table_prefix}entries "
+            "WHERE domain IS NOT NULL ORDER BY domain"
+        )
+        return [str(row[0]) for row in cursor.fetchall()]
 
 
 def with_titles(db: Database, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

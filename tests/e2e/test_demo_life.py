@@ -5,11 +5,13 @@ recommendation in the next batch is then refused by another service."""
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
+import urllib.request
 from typing import Any
 
 import pytest
 
-from demobase.client import registry_get
+from demobase.client import registry_get, registry_url
 from demobase.demo import life, selection
 from demobase.demo.desk import Desk
 from services.evaluation.bootstrap import build as build_evaluation
@@ -55,6 +57,15 @@ async def test_three_years_revoke_one_title_by_each_rule_and_fraud_suspends_the_
         await wait_until(lambda: get(f"/api/years/{life.YEARS[-1]}/five-star"), timeout=20)
         five_star = {y: await get(f"/api/years/{y}/five-star") for y in life.YEARS}
         renamed = await get("/api/applications/长沙经济技术开发区")
+        rated_five = await asyncio.to_thread(
+            registry_get, settings, "/api/applications", stars="5", year=str(life.YEARS[1])
+        )
+        latest_three = await asyncio.to_thread(
+            registry_get, settings, "/api/applications", stars="3"
+        )
+        page = await asyncio.to_thread(
+            registry_page, settings, f"/?stars=5&year={life.YEARS[1]}&domain=电子信息"
+        )
     assert sorted(r["rule_id"] for r in revocations) == [
         "R-FRAUD", "R-REVOKE-2STARS", "R-REVOKE-INCIDENT", "R-REVOKE-RECTIFY",
     ]  # fmt: skip
@@ -68,3 +79,18 @@ async def test_three_years_revoke_one_title_by_each_rule_and_fraud_suspends_the_
         "国家新型工业化产业示范基地（装备制造(工程机械)·长沙经济技术开发区）"
     ]
     assert renamed["title"] == "国家新型工业化产业示范基地（装备制造(工程机械)·长沙经开区）"
+    # The list filters by stars (DESIGN.md, "Interfaces"): the five-star bases of a year are its
+    # five-star list (R-FIVE-STAR-LIST); without a year, the latest year's ratings count.
+    assert rated_five and latest_three
+    assert {e["id"] for e in rated_five} == {b["base_id"] for b in five_star[life.YEARS[1]]}
+    assert all(e["stars_by_year"][str(life.YEARS[-1])] == 3 for e in latest_three)
+    shown = [e for e in rated_five if e["domain"] == "电子信息"]
+    assert f"<p>{len(shown)} shown</p>" in page
+    assert all(e["id"] in page for e in shown)
+
+
+def registry_page(settings: Settings, path: str) -> str:
+    """The registry's web page at ``path``, as a browser gets it."""
+    url = registry_url(settings) + urllib.parse.quote(path, safe="/?=&")
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode())

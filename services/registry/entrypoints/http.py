@@ -11,7 +11,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from services.registry import audit, exports, selection, titles
 from services.registry.adapters.db import Database
 from services.registry.entrypoints import pages
-from services.registry.queries import applied, digest, event_line, find_entry, list_entries
+from services.registry.queries import (
+    applied,
+    digest,
+    domains,
+    event_line,
+    find_entry,
+    list_entries,
+)
 from shared.contract.subjects import EVENTS_STREAM
 
 
@@ -31,6 +38,8 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         status: str | None = None,
         domain: str | None = None,
         batch_id: str | None = None,
+        stars: int | None = Query(default=None, ge=1, le=5, description="rated this many stars"),
+        year: int | None = Query(default=None, description="of stars; the latest by default"),
     ) -> list[dict[str, Any]]:
         return list_entries(
             db,
@@ -39,6 +48,8 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
             status=status,
             domain=domain,
             batch_id=batch_id,
+            stars=stars,
+            year=year,
         )
 
     @api.get("/api/applications/{subject_id}", summary="One application or base with its timeline")
@@ -162,14 +173,25 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         programme: str | None = None,
         province: str | None = None,
         status: str | None = None,
+        domain: str | None = None,
+        stars: str | None = None,
+        year: str | None = None,
         q: str | None = Query(default=None, max_length=100),
     ) -> str:
-        entries = list_entries(db, programme=programme, province=province, status=status)
+        years = titles.years(db)
+        shown_year = int(year) if year and year.isdigit() else max(years, default=None)
+        entries = list_entries(
+            db, programme=programme, province=province, status=status, domain=domain,
+            stars=int(stars) if stars and stars.isdigit() else None, year=shown_year,
+        )  # fmt: skip
         if q:
             entries = [e for e in entries if q in (e["name"] or "") or q in e["subject_id"]]
-        filters = {"programme": programme, "province": province, "status": status, "q": q}
+        filters = {"programme": programme, "province": province, "status": status,
+                   "domain": domain, "stars": stars, "year": year, "q": q}  # fmt: skip
         events = applied(db, EVENTS_STREAM)[0]
-        return pages.index(entries, filters, events, selection.batches(db), titles.years(db))
+        return pages.index(
+            entries, filters, events, selection.batches(db), years, domains(db), shown_year
+        )
 
     @api.get("/entries/{subject_id}", response_class=HTMLResponse, include_in_schema=False)
     def entry_page(subject_id: str) -> str:

@@ -56,7 +56,10 @@ def index(
     events: int,
     batches: list[dict[str, Any]],
     years: list[int],
+    domains: list[str],
+    year: int | None,
 ) -> str:
+    """The list of applications and bases, filtered; stars are those of ``year``."""
     form = (
         '<form method="get">'
         + _select(
@@ -66,6 +69,9 @@ def index(
         )
         + _select("province", sorted((c, n) for c, n in PROVINCES.items()), filters["province"])
         + _select("status", [(s, s) for s in STATUSES], filters["status"])
+        + _select("domain", [(d, d) for d in domains], filters["domain"])
+        + _select("stars", [(str(n), "★" * n) for n in range(5, 0, -1)], filters["stars"])
+        + _select("year", [(str(y), str(y)) for y in reversed(years)], filters["year"])
         + f'<input name="q" placeholder="name or id" value="{escape(filters["q"] or "")}">'
         + '<button type="submit">Filter</button></form>'
     )
@@ -74,12 +80,12 @@ def index(
         f"</code></a></td><td>{escape(e['name'] or '')}</td><td>{escape(_province(e['province']))}"
         f"</td><td>{escape(e['programme'] or '')}</td><td>{escape(e['domain'] or '')}</td>"
         f'<td class="status {escape(e["status"])}">{escape(e["status"])}</td>'
-        f"<td>{escape(e['since'][:10])}</td></tr>"
+        f"<td>{_stars(e, year)}</td><td>{escape(e['since'][:10])}</td></tr>"
         for e in entries
     )
     table = (
         "<table><tr><th>id</th><th>name</th><th>province</th><th>programme</th><th>domain</th>"
-        f"<th>status</th><th>since</th></tr>{rows}</table>"
+        f"<th>status</th><th>stars {year or ''}</th><th>since</th></tr>{rows}</table>"
     )
     body = (
         "<h1>demobase registry</h1><p>National demonstration bases and their applications, "
@@ -90,6 +96,11 @@ def index(
         f"{_batch_links(batches)}{_year_links(years)}{form}<p>{len(entries)} shown</p>{table}"
     )
     return _page("demobase registry", body)
+
+
+def _stars(entry: dict[str, Any], year: int | None) -> str:
+    rating = entry.get("stars_by_year", {}).get(str(year)) if year else None
+    return "★" * rating if rating else ""
 
 
 def _title_block(entry: dict[str, Any]) -> str:
