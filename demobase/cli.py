@@ -182,6 +182,29 @@ def registry_show(
     console.print(table)
 
 
+@registry_app.command("trace")
+def registry_trace(
+    event_or_correlation_id: Annotated[
+        str, typer.Argument(help="an event id, or a correlation id from a log line")
+    ],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Every event of one decision across the services, in log order, with what caused each."""
+    try:
+        lines = registry_get(Settings(), f"/api/trace/{event_or_correlation_id}")
+    except ClientError as error:
+        raise fail(str(error)) from None
+    if as_json:
+        typer.echo(json.dumps(lines, ensure_ascii=False, indent=1))
+        return
+    console.print(f"correlation [bold]{lines[0]['correlation_id']}[/bold]: {len(lines)} events")
+    table = Table("seq", "event", "subject", "actor", "occurred", "caused by")
+    for line in lines:
+        table.add_row(str(line["sequence"]), line["event_type"], line["subject_id"],
+                      line["actor"], line["occurred_at"], line["causation_id"] or "")  # fmt: skip
+    console.print(table)
+
+
 @registry_app.command("digest")
 def registry_digest() -> None:
     """The live registry's event count and SHA-256 digest of its canonical export."""

@@ -142,6 +142,27 @@ def event_line(db: Database, sequence: int) -> dict[str, Any] | None:
     return None if row is None else _line(row)
 
 
+def trace(db: Database, event_or_correlation_id: str) -> list[dict[str, Any]]:
+    """Every event of one decision, across the services, in log order.
+
+    Given an event id, the events that share its ``correlation_id``; given a correlation id (the
+    ``command_id``-born id that log lines carry too), its events. Empty if the log has none.
+    """
+    with db.snapshot() as cursor:
+        cursor.execute(
+            f"SELECT correlation_id FROM {db.table_prefix}timeline WHERE event_id = ?",
+            (event_or_correlation_id,),
+        )
+        found = cursor.fetchone()
+        correlation_id = found[0] if found else event_or_correlation_id
+        cursor.execute(
+            f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {db.table_prefix}timeline "
+            "WHERE correlation_id = ? ORDER BY sequence",
+            (correlation_id,),
+        )
+        return [_line(row) for row in cursor.fetchall()]
+
+
 def applied(db: Database, stream: str) -> tuple[int, str]:
     """The last sequence applied and the head of the hash chain."""
     with db.snapshot() as cursor:

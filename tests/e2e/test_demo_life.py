@@ -63,6 +63,8 @@ async def test_three_years_revoke_one_title_by_each_rule_and_fraud_suspends_the_
         latest_three = await asyncio.to_thread(
             registry_get, settings, "/api/applications", stars="3"
         )
+        fraud = next(r for r in revocations if r["rule_id"] == "R-FRAUD")
+        traced = await get(f"/api/trace/{fraud['causing_events'][0]['event_id']}")
         page = await asyncio.to_thread(
             registry_page, settings, f"/?stars=5&year={life.YEARS[1]}&domain=电子信息"
         )
@@ -87,6 +89,13 @@ async def test_three_years_revoke_one_title_by_each_rule_and_fraud_suspends_the_
     shown = [e for e in rated_five if e["domain"] == "电子信息"]
     assert f"<p>{len(shown)} shown</p>" in page
     assert all(e["id"] in page for e in shown)
+
+    # R-FRAUD across two services, followed by one id: the finding, the revocation it caused and
+    # the suspension of the province's next batch share the finding's correlation id.
+    assert [line["event_type"] for line in traced] == [
+        "FraudDetected", "TitleRevoked", "ProvinceSuspended",
+    ]  # fmt: skip
+    assert traced[1]["causation_id"] == traced[2]["causation_id"] == traced[0]["event_id"]
 
 
 def registry_page(settings: Settings, path: str) -> str:

@@ -18,6 +18,7 @@ from services.registry.queries import (
     event_line,
     find_entry,
     list_entries,
+    trace,
 )
 from shared.contract.subjects import EVENTS_STREAM
 
@@ -145,6 +146,23 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         if line is None:
             raise HTTPException(404, f"no event at sequence {sequence}")
         return pages.event(line)
+
+    @api.get(
+        "/api/trace/{event_or_correlation_id}",
+        summary="Every event of one decision across the services (by correlation id)",
+    )
+    def trace_events(event_or_correlation_id: str) -> list[dict[str, Any]]:
+        lines = trace(db, event_or_correlation_id)
+        if not lines:
+            raise HTTPException(
+                404, f"no event with id or correlation id {event_or_correlation_id!r}"
+            )
+        return lines
+
+    @api.get("/trace/{event_or_correlation_id}", response_class=HTMLResponse,
+             include_in_schema=False)  # fmt: skip
+    def trace_page(event_or_correlation_id: str) -> str:
+        return pages.trace(event_or_correlation_id, trace_events(event_or_correlation_id))
 
     @api.get("/api/audit/checkpoint", summary="The head of the hash chain, signed (Ed25519)")
     def checkpoint() -> dict[str, Any]:

@@ -141,7 +141,8 @@ def entry(entry: dict[str, Any]) -> str:
         f"<p><code>{escape(entry['subject_id'])}</code> · {escape(_province(entry['province']))} · "
         f"{escape(entry['programme'] or '')} · {escape(entry['domain'] or '')} · "
         f'<span class="status {escape(entry["status"])}">{escape(entry["status"])}</span> · '
-        f"correlation <code>{escape(entry['correlation_id'])}</code></p>"
+        f'correlation <a href="/trace/{escape(entry["correlation_id"])}">'
+        f"<code>{escape(entry['correlation_id'])}</code></a></p>"
         f"{_title_block(entry)}<h2>Timeline</h2>"
         "<table><tr><th>seq</th><th>event</th><th>occurred</th><th>recorded</th><th>actor</th>"
         f"<th>event id</th><th>payload</th></tr>{lines}</table>"
@@ -238,7 +239,28 @@ def event(line: dict[str, Any]) -> str:
         f"<h1>#{line['sequence']} {escape(line['event_type'])}</h1>"
         f"<p>event <code>{escape(line['event_id'])}</code> · actor {escape(line['actor'])} · "
         f"occurred {escape(line['occurred_at'])} · recorded {escape(line['recorded_at'])} · "
-        f"hash <code>{escape(line['event_hash'][:16])}…</code></p>"
+        f"hash <code>{escape(line['event_hash'][:16])}…</code> · "
+        f'<a href="/trace/{escape(line["correlation_id"])}">the whole decision</a></p>'
         f"<pre>{escape(json.dumps(line['payload'], ensure_ascii=False, indent=1))}</pre>"
     )
     return _page(f"event {line['sequence']}", body)
+
+
+def trace(asked: str, lines: list[dict[str, Any]]) -> str:
+    """One decision's events across the services: what each caused, in log order."""
+    rows = "".join(
+        f'<tr><td><a href="/events/{line["sequence"]}">{line["sequence"]}</a></td>'
+        f"<td>{escape(line['event_type'])}</td>"
+        f'<td><a href="/entries/{escape(line["subject_id"])}">{escape(line["subject_id"])}</a></td>'
+        f"<td>{escape(line['actor'])}</td><td>{escape(line['occurred_at'])}</td>"
+        f"<td><code>{escape(str(line['causation_id'] or ''))}</code></td></tr>"
+        for line in lines
+    )
+    body = (
+        '<p><a href="/">← registry</a></p><h1>One decision across the services</h1>'
+        f"<p>correlation <code>{escape(lines[0]['correlation_id'])}</code> "
+        f"(asked: <code>{escape(asked)}</code>), {len(lines)} events</p>"
+        "<table><tr><th>seq</th><th>event</th><th>subject</th><th>actor</th><th>occurred</th>"
+        f"<th>caused by</th></tr>{rows}</table>"
+    )
+    return _page("trace", body)
