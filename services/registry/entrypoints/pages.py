@@ -41,11 +41,13 @@ def _province(code: str) -> str:
     return f"{PROVINCES.get(code, code)}"
 
 
-def _select(name: str, options: list[tuple[str, str]], chosen: str | None) -> str:
+def _select(
+    name: str, options: list[tuple[str, str]], chosen: str | None, unset: str | None = None
+) -> str:
     rendered = "".join(
         f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>{escape(label)}'
         "</option>"
-        for value, label in [("", f"all {name}s"), *options]
+        for value, label in [("", unset or f"all {name}s"), *options]
     )
     return f'<select name="{name}">{rendered}</select>'
 
@@ -70,8 +72,18 @@ def index(
         + _select("province", sorted((c, n) for c, n in PROVINCES.items()), filters["province"])
         + _select("status", [(s, s) for s in STATUSES], filters["status"])
         + _select("domain", [(d, d) for d in domains], filters["domain"])
-        + _select("stars", [(str(n), "★" * n) for n in range(5, 0, -1)], filters["stars"])
-        + _select("year", [(str(y), str(y)) for y in reversed(years)], filters["year"])
+        + _select(
+            "stars",
+            [(str(n), "★" * n) for n in range(5, 0, -1)],
+            filters["stars"],
+            unset="any stars",
+        )
+        + _select(
+            "year",
+            [(str(y), f"stars of {y}") for y in reversed(years)],
+            filters["year"],
+            unset="stars of the latest year",
+        )
         + f'<input name="q" placeholder="name or id" value="{escape(filters["q"] or "")}">'
         + '<button type="submit">Filter</button></form>'
     )
