@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ from shared.bus.server import EmbeddedNats
 from shared.bus.streams import ensure_streams
 from shared.config import Settings
 from shared.contract.events import EvaluationRoundOpened
-from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM
+from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_subject
 from tests.e2e.test_submission_path import log_events
 from tests.support import at, park_application, wait_until
 from tests.unit.test_evaluation_support import round_body
@@ -71,21 +72,39 @@ def processes(tmp_path: Path) -> Iterator[list[Process]]:
         process.stop()
 
 
-async def publish_applications(url: str, count: int) -> list[str]:
-    nc = await connect(url, "province-tool")
+async def publish_intake(
+    url: str, context: str, command: str, bodies: list[dict[str, Any]], province: str, on: str
+) -> list[str]:
+    """Each body as one ``command`` on ``context``'s intake, as a province's or the ministry's
+    tool publishes it; the command ids, in order."""
+    nc = await connect(url, f"tool-{province}")
     js = nc.jetstream()
     await ensure_streams(js)
     commands = []
-    for index in range(count):
-        message = intake_message("SubmitApplication", park_application(name=f"园区{index:03d}"),
-                                 "430000", "province:430000", at("2026-03-20"))  # fmt: skip
+    for body in bodies:
+        message = intake_message(command, body, province, f"user@{province}", at(on))
         await js.publish(
-            "intake.v1.submission.430000.SubmitApplication", json.dumps(message).encode(),
+            intake_subject(context, province, command), json.dumps(message).encode(),
             stream=INTAKE_STREAM, headers={"Nats-Msg-Id": message["command_id"]},
         )  # fmt: skip
         commands.append(message["command_id"])
     await nc.drain()
     return commands
+
+
+async def publish_applications(url: str, count: int) -> list[str]:
+    """``count`` park applications from Hunan."""
+    bodies = [park_application(name=f"园区{index:03d}") for index in range(count)]
+    return await publish_intake(url, "submission", "SubmitApplication", bodies, "430000",
+                                "2026-03-20")  # fmt: skip
+
+
+async def kill_mid_stream(process: Process, url: str) -> None:
+    """Start ``process``, SIGKILL it once its first events are on the log, start it again."""
+    process.start()
+    await wait_until(lambda: _at_least(url, 30), timeout=60)
+    process.kill()
+    process.start()
 
 
 async def log_count(url: str) -> int:
@@ -103,10 +122,7 @@ async def test_a_submission_service_killed_mid_stream_loses_and_duplicates_nothi
     commands = await publish_applications(nats_server.url, N)
     submission = Process("submission", sqlite_settings, nats_server.url, tmp_path / "sub.log")
     processes.append(submission)
-    submission.start()
-    await wait_until(lambda: _at_least(nats_server.url, 30), timeout=60)
-    submission.kill()
-    submission.start()
+    await kill_mid_stream(submission, nats_server.url)
     await wait_until(lambda: _at_least(nats_server.url, N), timeout=120)
     events = await log_events(nats_server.url)
     assert len(events) == N
@@ -157,20 +173,8 @@ def imported_title(index: int) -> dict[str, object]:
 
 async def import_titles(url: str, count: int) -> list[str]:
     """``count`` ImportTitle commands on the review service's intake, as the ministry sends them."""
-    nc = await connect(url, "ministry-tool")
-    js = nc.jetstream()
-    await ensure_streams(js)
-    commands = []
-    for index in range(count):
-        message = intake_message("ImportTitle", imported_title(index), "000000", "ministry",
-                                 at("2026-01-10"))  # fmt: skip
-        await js.publish(
-            "intake.v1.review.000000.ImportTitle", json.dumps(message).encode(),
-            stream=INTAKE_STREAM, headers={"Nats-Msg-Id": message["command_id"]},
-        )  # fmt: skip
-        commands.append(message["command_id"])
-    await nc.drain()
-    return commands
+    bodies = [imported_title(index) for index in range(count)]
+    return await publish_intake(url, "review", "ImportTitle", bodies, "000000", "2026-01-10")
 
 
 async def processed(url: str, service: str) -> int:
@@ -189,10 +193,7 @@ async def test_a_review_service_killed_mid_stream_loses_and_duplicates_nothing(
     commands = await import_titles(nats_server.url, N)
     review = Process("review", sqlite_settings, nats_server.url, tmp_path / "review.log")
     processes.append(review)
-    review.start()
-    await wait_until(lambda: _at_least(nats_server.url, 30), timeout=60)
-    review.kill()
-    review.start()
+    await kill_mid_stream(review, nats_server.url)
     await wait_until(lambda: _at_least(nats_server.url, N), timeout=120)
     events = await log_events(nats_server.url)
     assert {e.event_type for e in events} == {"TitleAwarded"}
