@@ -10,8 +10,9 @@ Three kinds of account (DESIGN.md, "Identity comes from the subject"):
 - ``AUDIT``, user ``auditor``: reads the log ``EVENTS`` (stream info, an ordered consumer, one
   message by sequence) through the API that ``DEMOBASE`` exports to it, and writes nothing.
 - ``P<code>``, one account per provincial authority, user ``p<code>``: publishes attempts on
-  ``intake.v1.*.<code>.>`` and receives its own facts ``bases.v1.*.<code>.>`` and the decisions
-  sent to ``_INBOX.p<code>.>``. It has no JetStream and no ``$JS.API`` subject.
+  ``intake.v1.*.<code>.>`` and receives its own facts ``bases.v1.*.<code>.>``, the refusals of
+  its attempts ``deadletter.v1.*.<code>.>`` (ADR 2) and the decisions sent to ``_INBOX.p<code>.>``.
+  It has no JetStream and no ``$JS.API`` subject.
 
 Only the ministry is a user of ``DEMOBASE`` because the server answers a request (a publish
 acknowledgement, an API answer) in the requester's account, on the reply subject the requester
@@ -130,9 +131,10 @@ def _service_account() -> list[str]:
     for code in PROVINCES:
         account, user = province_account(code), province_user(code)
         lines += [
-            f"      # {account}: its attempts in, its facts and its decisions out",
+            f"      # {account}: its attempts in; its facts, refusals and decisions out",
             f'      {{ service: "intake.v1.*.{code}.>", accounts: [{account}] }}',
             f'      {{ stream: "bases.v1.*.{code}.>", accounts: [{account}] }}',
+            f'      {{ stream: "deadletter.v1.*.{code}.>", accounts: [{account}] }}',
             f'      {{ stream: "{inbox_prefix(user)}.>", accounts: [{account}] }}',
         ]
     return [*lines, "    ]", "  }"]
@@ -174,12 +176,15 @@ def _province_account(code: str, name: str) -> list[str]:
         f"      {{ user: {user}, password: ${password_variable(user)},",
         "        permissions: {",
         f'          publish: {{ allow: ["intake.v1.*.{code}.>"] }}',
-        f'          subscribe: {{ allow: ["{inbox}", "bases.v1.*.{code}.>"] }}',
+        f'          subscribe: {{ allow: ["{inbox}", "bases.v1.*.{code}.>", '
+        f'"deadletter.v1.*.{code}.>"] }}',
         "        } }",
         "    ]",
         "    imports: [",
         f'      {{ service: {{ account: {SERVICE_ACCOUNT}, subject: "intake.v1.*.{code}.>" }} }}',
         f'      {{ stream: {{ account: {SERVICE_ACCOUNT}, subject: "bases.v1.*.{code}.>" }} }}',
+        f"      {{ stream: {{ account: {SERVICE_ACCOUNT}, "
+        f'subject: "deadletter.v1.*.{code}.>" }} }}',
         f'      {{ stream: {{ account: {SERVICE_ACCOUNT}, subject: "{inbox}" }} }}',
         "    ]",
         "  }",

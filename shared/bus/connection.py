@@ -7,10 +7,27 @@ from typing import Any
 
 import structlog
 from nats.aio.client import Client
+from nats.errors import (
+    ConnectionReconnectingError,
+    NoRespondersError,
+    OutboundBufferLimitError,
+)
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.errors import NoStreamResponseError, ServiceUnavailableError
 
 from shared.config import Settings
 
 log = structlog.get_logger()
+
+UNAVAILABLE = (
+    NatsTimeoutError,
+    NoRespondersError,
+    ConnectionReconnectingError,
+    OutboundBufferLimitError,
+    NoStreamResponseError,
+    ServiceUnavailableError,
+)
+"""Errors after which the same publish may succeed once the server or the stream is back."""
 
 
 @dataclass(frozen=True)

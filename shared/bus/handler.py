@@ -5,7 +5,8 @@ with the intake position, atomically) and a table of *reactions* (``event_type``
 ``when_<event>_<do>``). The handler parses, binds the ids to the log context, dispatches, and
 turns a :class:`~shared.rules.RuleViolationError` into a refusal naming the rule, field, figures.
 For an event the service does not react to, or a refused attempt, it records only the
-position, so nothing is processed twice and nothing is skipped.
+position, so nothing is processed twice and nothing is skipped; a refused attempt is first
+answered on the dead-letter stream (:mod:`shared.bus.deadletter`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping
 import structlog
 
 from shared.bus.consumer import Delivery
+from shared.bus.deadletter import DeadLetters
 from shared.contract.commands import IntakeDecision, IntakeMessage, Problem
 from shared.contract.envelope import Envelope
 from shared.contract.subjects import EVENTS_STREAM, last_token
@@ -52,6 +54,7 @@ class ServiceHandler:
         self.app = app
         self.commands = dict(commands or {})
         self.reactions = dict(reactions or {})
+        self.dead_letters = DeadLetters(app.name)
 
     def position(self, upstream: str) -> int:
         return self.app.position(upstream)
@@ -75,30 +78,34 @@ class ServiceHandler:
         try:
             message = read_attempt(delivery)
         except RefusedAttemptError as error:
-            self.app.advance(delivery.stream, delivery.sequence)
-            return refused(self.app.name, delivery, error)
+            return self._refuse(delivery, refused(self.app.name, delivery, error))
         structlog.contextvars.bind_contextvars(correlation_id=str(message.correlation_id))
         command = self.commands.get(message.command_type)
         if command is None:
-            self.app.advance(delivery.stream, delivery.sequence)
             problem = Problem(field="command_type", reason=f"{self.app.name} does not handle it",
                               given=message.command_type)  # fmt: skip
-            return IntakeDecision(
+            return self._refuse(delivery, IntakeDecision(
                 command_id=message.command_id, accepted=False, problems=(problem,)
-            )
+            ))  # fmt: skip
         try:
             decision = command(message, delivery.stream, delivery.sequence)
         except RefusedAttemptError as error:
-            self.app.advance(delivery.stream, delivery.sequence)
-            return refused(self.app.name, delivery, error).model_copy(
+            return self._refuse(delivery, refused(self.app.name, delivery, error).model_copy(
                 update={"command_id": message.command_id}
-            )
+            ))  # fmt: skip
         except RuleViolationError as error:
-            self.app.advance(delivery.stream, delivery.sequence)
             EVENTS_REJECTED.labels(self.app.name, "rule").inc()
             log.info("command refused", command=message.command_type, reasons=str(error))
-            return IntakeDecision(command_id=message.command_id, accepted=False,
-                                  problems=problems_of_violations(error.violations))  # fmt: skip
+            return self._refuse(delivery, IntakeDecision(
+                command_id=message.command_id, accepted=False,
+                problems=problems_of_violations(error.violations),
+            ))  # fmt: skip
         log.info("command decided", command=message.command_type, accepted=decision.accepted,
                  recorded=decision.recorded, subject_id=decision.subject_id)  # fmt: skip
+        return decision
+
+    def _refuse(self, delivery: Delivery, decision: IntakeDecision) -> IntakeDecision:
+        """Answer on the dead-letter stream, then record the position (never the other way)."""
+        self.dead_letters.send(delivery, decision)
+        self.app.advance(delivery.stream, delivery.sequence)
         return decision

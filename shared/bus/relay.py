@@ -18,15 +18,9 @@ from typing import Any
 
 import structlog
 from eventsourcing.persistence import Notification
-from nats.errors import (
-    ConnectionReconnectingError,
-    NoRespondersError,
-    OutboundBufferLimitError,
-)
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from nats.js.errors import NoStreamResponseError, ServiceUnavailableError
 
+from shared.bus.connection import UNAVAILABLE
 from shared.bus.seam import Seam
 from shared.contract.envelope import Envelope, EventPayload, new_envelope
 from shared.contract.subjects import EVENTS_STREAM
@@ -167,17 +161,6 @@ class OutboxRelay:
     def _lag(self) -> int:
         stored = self.app.process_recorder.max_notification_id() or 0
         return stored - self.app.position(OUTBOX)
-
-
-UNAVAILABLE = (
-    NatsTimeoutError,
-    NoRespondersError,
-    ConnectionReconnectingError,
-    OutboundBufferLimitError,
-    NoStreamResponseError,
-    ServiceUnavailableError,
-)
-"""Errors after which the same publish may succeed once the server or the stream is back."""
 
 
 @dataclass

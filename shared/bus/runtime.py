@@ -20,6 +20,7 @@ from nats.js import JetStreamContext
 
 from shared.bus.connection import Credentials, connect
 from shared.bus.consumer import TrackedConsumer, TrackedHandler
+from shared.bus.handler import ServiceHandler
 from shared.bus.relay import OutboxRelay, Translate
 from shared.bus.seam import Seam
 from shared.bus.streams import ensure_streams
@@ -60,6 +61,8 @@ class ServiceRuntime:
         self.nc = await connect(self.nats_url, self.service, self.credentials)
         js = self.nc.jetstream()
         await ensure_streams(js)
+        if isinstance(self.handler, ServiceHandler):
+            self.handler.dead_letters.attach(js)
         if self.app is not None and self.translate is not None:
             self.relay = OutboxRelay(
                 self.app, js, self.translate, service=self.service, seam=self.seam

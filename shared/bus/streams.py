@@ -1,7 +1,8 @@
-"""The two streams, created or checked idempotently at start-up (DESIGN.md, "The log").
+"""The streams, created or checked idempotently at start-up (DESIGN.md, "The log").
 
 ``EVENTS`` is the event log auditors replay: every decided fact, file storage, kept forever, deletes
-and purges denied. ``INTAKE`` keeps every attempt that outside publishers made, also forever.
+and purges denied. ``INTAKE`` keeps every attempt that outside publishers made, also forever, and
+``REFUSALS`` the dead letter of every attempt refused without a fact (ADR 2).
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS, INTAKE_STREAM, INTAKE_SUBJECTS
+from shared.contract.subjects import (
+    EVENTS_STREAM,
+    EVENTS_SUBJECTS,
+    INTAKE_STREAM,
+    INTAKE_SUBJECTS,
+    REFUSALS_STREAM,
+    REFUSALS_SUBJECTS,
+)
 
 DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
 """How long the server remembers a ``Nats-Msg-Id``: longer than any relay outage we plan for."""
@@ -43,6 +51,9 @@ def log_stream_config(name: str, subjects: str, description: str) -> StreamConfi
 STREAMS = (
     log_stream_config(EVENTS_STREAM, EVENTS_SUBJECTS, "demobase event log: every decided fact"),
     log_stream_config(INTAKE_STREAM, INTAKE_SUBJECTS, "demobase intake: every outside attempt"),
+    log_stream_config(
+        REFUSALS_STREAM, REFUSALS_SUBJECTS, "demobase dead letters: every attempt refused"
+    ),
 )
 
 

@@ -23,7 +23,7 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel, Field, create_model
 
 import shared.contract.events  # noqa: F401  (registers every event type)
-from shared.contract.commands import COMMAND_TYPES, CommandBody, IntakeMessage
+from shared.contract.commands import COMMAND_TYPES, AttemptRefused, CommandBody, IntakeMessage
 from shared.contract.envelope import EVENT_TYPES, Envelope, EventPayload
 from shared.contract.provinces import MINISTRY, PROVINCES
 from shared.contract.subjects import (
@@ -32,6 +32,10 @@ from shared.contract.subjects import (
     EVENTS_SUBJECTS,
     INTAKE_STREAM,
     INTAKE_SUBJECTS,
+    REFUSALS_STREAM,
+    REFUSALS_SUBJECTS,
+    Context,
+    dead_letter_subject,
     event_subject,
     intake_subject,
 )
@@ -42,7 +46,7 @@ DESCRIPTION = f"""\
 The integration events and intake commands of the platform for MIIT's national demonstration-base
 programmes (NIID 国家新型工业化产业示范基地, EIDB 国家新兴产业发展示范基地), on NATS JetStream.
 
-Two streams, both file-backed and kept forever:
+Three streams, all file-backed and kept forever:
 
 - **{EVENTS_STREAM}** (`{EVENTS_SUBJECTS}`): the event log of decided facts, one subject per
   context, province and event type, `bases.v1.<context>.<province>.<EventType>`. Only the
@@ -50,6 +54,9 @@ Two streams, both file-backed and kept forever:
 - **{INTAKE_STREAM}** (`{INTAKE_SUBJECTS}`): attempts from outside publishers (provinces, cities,
   experts' tools, the CLI), `intake.v1.<context>.<province>.<CommandType>`. The owning service
   validates each and records the accepted fact, or a rejection with its reasons, on the log.
+- **{REFUSALS_STREAM}** (`{REFUSALS_SUBJECTS}`): the dead letter of every attempt refused with no
+  fact recorded (malformed, or a step against a rule such as R-DEADLINES), under the attempt's own
+  tokens, `deadletter.v1.<context>.<province>.<CommandType>`; a province receives its own.
 
 `province` is the GB/T 2260 code of a provincial authority, `{MINISTRY}` for the ministry. A
 province's credentials allow it to publish only on its own intake subjects: identity comes from
@@ -67,6 +74,8 @@ def build_asyncapi() -> str:
         _declare_event(broker, event_type, versions)
     for command_type, command in commands.items():
         _declare_command(broker, command_type, command)
+    for context in CONTEXTS:
+        _declare_refusals(broker, context)
     specification = AsyncAPI(
         broker, title="demobase event contract", version="1", description=DESCRIPTION
     ).to_specification()
@@ -130,6 +139,15 @@ def _declare_command(broker: NatsBroker, command_type: str, body: type[CommandBo
     )(_handler_taking(message))
 
 
+def _declare_refusals(broker: NatsBroker, context: Context) -> None:
+    broker.publisher(
+        dead_letter_subject(intake_subject(context, PROVINCE_PARAMETER, COMMAND_PARAMETER)),
+        schema=AttemptRefused,
+        title=f"{context.capitalize()}AttemptRefused",
+        description=f"{_doc(AttemptRefused)}\n\nPublished by the {context} context.",
+    )
+
+
 def _handler_taking(model: type[BaseModel]) -> Callable[..., Coroutine[Any, Any, None]]:
     """A do-nothing handler whose signature tells faststream the message schema."""
 
@@ -151,8 +169,12 @@ def _doc(cls: type) -> str:
     return inspect.cleandoc(cls.__doc__ or cls.__name__)
 
 
+COMMAND_PARAMETER = "{command}"
+
+
 def _declare_province_parameter(document: dict[str, Any]) -> None:
-    """Declare the ``{province}`` address parameter, which faststream leaves undeclared."""
+    """Declare the ``{province}`` and ``{command}`` address parameters, which faststream leaves
+    undeclared."""
     codes = sorted([*PROVINCES, MINISTRY])
     document.setdefault("components", {})["parameters"] = {
         "province": {
@@ -160,9 +182,16 @@ def _declare_province_parameter(document: dict[str, Any]) -> None:
             "enum": codes,
         }
     }
+    document["components"]["parameters"]["command"] = {
+        "description": "the CommandType of the refused attempt (its intake subject's last token)",
+        "enum": sorted(COMMAND_TYPES),
+    }
     for channel in document.get("channels", {}).values():
-        if PROVINCE_PARAMETER in channel.get("address", ""):
+        address = channel.get("address", "")
+        if PROVINCE_PARAMETER in address:
             channel["parameters"] = {"province": {"$ref": "#/components/parameters/province"}}
+        if COMMAND_PARAMETER in address:
+            channel["parameters"]["command"] = {"$ref": "#/components/parameters/command"}
 
 
 def _order(document: dict[str, Any], names: list[str]) -> None:

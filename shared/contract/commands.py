@@ -194,6 +194,25 @@ class IntakeDecision(BaseModel):
     problems: tuple[Problem, ...] = ()
 
 
+class AttemptRefused(BaseModel):
+    """The dead letter of a refused attempt, on ``deadletter.v1.<context>.<province>.<Command>``.
+
+    Published by the owning service for every attempt it refused without recording a fact (a
+    malformed message, a command it does not handle, or a step refused by a rule, such as
+    R-DEADLINES or R-QUOTAS), whether or not the sender asked for a reply. The attempt itself stays
+    on ``INTAKE`` at ``intake_sequence``; ``Nats-Msg-Id`` is ``<service>:<intake_sequence>``, so
+    a service that re-decides after a crash publishes it once.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    service: str
+    intake_sequence: int = Field(ge=1, description="the attempt's sequence on INTAKE")
+    intake_subject: str
+    command_type: str = Field(description="the subject's last token")
+    decision: IntakeDecision
+
+
 def problems_of(error: ValidationError, prefix: str = "") -> tuple[Problem, ...]:
     """One :class:`Problem` per field pydantic refused, with the value that was given."""
     problems = []

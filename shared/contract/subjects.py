@@ -9,6 +9,11 @@ intake stream, ``INTAKE``::
 
     intake.v1.<context>.<province>.<CommandType>
 
+An attempt the owning service refuses (malformed, or against a rule, with nothing recorded on the
+log) is answered on the dead-letter stream, ``REFUSALS``, under the attempt's own tokens::
+
+    deadletter.v1.<context>.<province>.<CommandType>
+
 ``context`` is the bounded context that owns the fact (submission, review, evaluation); ``province``
 is the GB/T 2260 code (``000000`` for the ministry). Identity comes from the subject: a province's
 credentials allow it to publish only on ``intake.v1.*.<its code>.>``, so the owning service trusts
@@ -26,7 +31,8 @@ EVENTS_STREAM = "EVENTS"
 EVENTS_SUBJECTS = "bases.v1.>"
 INTAKE_STREAM = "INTAKE"
 INTAKE_SUBJECTS = "intake.v1.>"
-DEAD_LETTER_PREFIX = "deadletter.v1"
+REFUSALS_STREAM = "REFUSALS"
+REFUSALS_SUBJECTS = "deadletter.v1.>"
 
 
 def event_subject(context: Context, province: str, event_type: str) -> str:
@@ -37,6 +43,14 @@ def event_subject(context: Context, province: str, event_type: str) -> str:
 def intake_subject(context: Context, province: str, command: str) -> str:
     """The intake subject an outside publisher writes an attempt to."""
     return f"intake.v1.{context}.{province}.{command}"
+
+
+def dead_letter_subject(intake: str) -> str:
+    """Where the refusal of the attempt made on ``intake`` (an intake subject) is published."""
+    root, version, rest = intake.split(".", 2)
+    if (root, version) != ("intake", "v1"):
+        raise ValueError(f"subject {intake!r} is not an intake subject")
+    return f"deadletter.v1.{rest}"
 
 
 def intake_filter(context: Context) -> str:

@@ -26,6 +26,8 @@ from shared.bus.streams import ensure_streams
 from shared.contract.subjects import (
     EVENTS_STREAM,
     INTAKE_STREAM,
+    REFUSALS_STREAM,
+    dead_letter_subject,
     event_subject,
     intake_subject,
 )
@@ -203,6 +205,23 @@ async def test_a_province_receives_its_own_facts_and_decisions_and_nothing_of_an
     for subject in (f"bases.v1.*.{BEIJING}.>", "_INBOX.>"):
         await hunan.nc.subscribe(subject)
         await hunan.refused("subscription", subject)
+
+
+async def test_a_province_receives_the_refusals_of_its_own_attempts_only(
+    ministry: Connected, hunan: Connected
+) -> None:
+    """The dead letters of ADR 2: a province's plain subscriber gets its own, not Beijing's."""
+    refusals = await hunan.nc.subscribe(f"deadletter.v1.*.{HUNAN}.>")
+    await hunan.nc.flush()
+    js = ministry.nc.jetstream()
+    await js.publish(dead_letter_subject(OTHER_INTAKE), b"beijing", stream=REFUSALS_STREAM)
+    await js.publish(dead_letter_subject(OWN_INTAKE), b"hunan", stream=REFUSALS_STREAM)
+
+    first: Msg = await refusals.next_msg(timeout=5)
+    assert (first.subject, first.data) == (dead_letter_subject(OWN_INTAKE), b"hunan")
+    subject = f"deadletter.v1.*.{BEIJING}.>"
+    await hunan.nc.subscribe(subject)
+    await hunan.refused("subscription", subject)
 
 
 async def test_no_reply_subject_a_province_chooses_makes_the_server_write_on_the_log(

@@ -30,7 +30,7 @@ from shared.bus.streams import (
 from shared.config import Settings
 from shared.contract.envelope import Envelope, new_envelope
 from shared.contract.events import ApplicationSubmitted
-from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM
+from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, REFUSALS_STREAM
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -79,7 +79,7 @@ async def messages_in(js: JetStreamContext, stream: str) -> int:
 # --- the streams ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stream", [EVENTS_STREAM, INTAKE_STREAM])
+@pytest.mark.parametrize("stream", [EVENTS_STREAM, INTAKE_STREAM, REFUSALS_STREAM])
 async def test_the_log_streams_are_kept_on_file_forever_and_cannot_be_erased(
     js: JetStreamContext, stream: str
 ) -> None:
@@ -110,7 +110,9 @@ async def test_ensuring_the_streams_again_changes_nothing(js: JetStreamContext) 
         assert after[name].state.messages == before[name].state.messages
     assert after[EVENTS_STREAM].state.messages == 1
     streams = await js.streams_info()
-    assert sorted(info.config.name for info in streams) == [EVENTS_STREAM, INTAKE_STREAM]
+    assert sorted(info.config.name for info in streams) == [
+        EVENTS_STREAM, INTAKE_STREAM, REFUSALS_STREAM,
+    ]  # fmt: skip
 
 
 LOG_SETTINGS: dict[str, Any] = {
