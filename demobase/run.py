@@ -15,8 +15,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.bus.main import STORE_TAKEN
 from shared.bus.server import EmbeddedNats, port_is_free
 from shared.config import Settings, nats_url_file
+from shared.store import LockHeldError, pid_lock
 
 SERVICES = ("submission", "review", "evaluation", "registry")
 MAX_RESTARTS = 5
@@ -62,7 +64,22 @@ def start_nats(settings: Settings) -> tuple[str, EmbeddedNats | None]:
 
 
 def run_platform(settings: Settings) -> int:
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    """Run everything until Ctrl-C; only one ``demobase run`` per ``VAR_DIR`` at a time."""
+    try:
+        with pid_lock(settings.var_dir / "run.lock"):
+            return _run_platform(settings)
+    except LockHeldError as held:
+        where = settings.var_dir / "registry.url"
+        url = where.read_text().strip() if where.exists() else "its registry page"
+        message = (
+            f"demobase is already running from {settings.var_dir.resolve()} (pid {held.pid}, "
+            f"{url}); stop it first, or set VAR_DIR to run a second one"
+        )
+        print(message, file=sys.stderr)
+        return 1
+
+
+def _run_platform(settings: Settings) -> int:
     (settings.var_dir / "registry.url").unlink(missing_ok=True)
     url, server = start_nats(settings)
     print(f"NATS with JetStream at {url}", flush=True)
@@ -104,6 +121,10 @@ def _supervise(services: list[Supervised], settings: Settings, stopping: object)
             announced = True
         for service in services:
             if service.process is not None and service.process.poll() is not None:
+                if service.process.returncode == STORE_TAKEN:
+                    print(f"{service.name} did not start: another process writes its store "
+                          "(see its log line)", file=sys.stderr, flush=True)  # fmt: skip
+                    return False
                 if service.restarts >= MAX_RESTARTS:
                     print(f"{service.name} keeps failing; stopping", file=sys.stderr, flush=True)
                     return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final, Literal
 
+from psycopg.conninfo import make_conninfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PersistenceModule = Literal["eventsourcing.sqlite", "eventsourcing.postgres"]
@@ -44,6 +45,14 @@ class Settings(BaseSettings):
     @property
     def uses_postgres(self) -> bool:
         return self.persistence_module == POSTGRES
+
+    @property
+    def postgres_conninfo(self) -> str:
+        """``POSTGRES_*`` as a libpq connection string."""
+        return make_conninfo(
+            dbname=self.postgres_dbname, host=self.postgres_host, port=self.postgres_port,
+            user=self.postgres_user, password=self.postgres_password or None,
+        )  # fmt: skip
 
     def eventsourcing_env(self, service: str) -> dict[str, str]:
         """The ``eventsourcing`` environment of one service's own event store."""

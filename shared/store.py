@@ -8,14 +8,21 @@ exactly-once in effect"), and the relay keeps its own position there too.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 
+import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
+from shared.config import Settings
 from shared.rules import not_found
 
 A = TypeVar("A", bound=Application[UUID])
@@ -94,6 +101,69 @@ def stable_event_id(service: str, domain_event: Any) -> UUID:
     """
     name = f"{service}:{domain_event.originator_id}:{domain_event.originator_version}"
     return uuid5(EVENT_NAMESPACE, name)
+
+
+class StoreTakenError(RuntimeError):
+    """Another live process already writes this service's store."""
+
+
+@contextlib.contextmanager
+def sole_writer(settings: Settings, service: str) -> Iterator[None]:
+    """Hold the right to write ``service``'s store while the block runs (ADR 11).
+
+    A service caches its aggregates because nobody else writes its store; a second process of the
+    same service on the same store (a second ``make run`` in one folder, a replica started by
+    mistake) is refused at start-up instead: an ``flock`` beside the SQLite file, or a PostgreSQL
+    advisory lock held on a connection of its own.
+    """
+    if settings.uses_postgres:
+        where = f"PostgreSQL {settings.postgres_dbname}/{settings.postgres_schema or 'public'}"
+        name = f"demobase:{settings.postgres_dbname}:{settings.postgres_schema}:{service}"
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        with psycopg.connect(settings.postgres_conninfo, autocommit=True) as connection:
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            if not (row and row[0]):
+                raise StoreTakenError(
+                    f"another {service} service is writing its store ({where}); stop it first"
+                )
+            yield
+        return
+    try:
+        with pid_lock(settings.var_dir / f"{service}.lock"):
+            yield
+    except LockHeldError as held:
+        raise StoreTakenError(
+            f"another {service} service (pid {held.pid}) is writing "
+            f"{settings.var_dir / f'{service}.sqlite'}; stop it, or give this one its own VAR_DIR"
+        ) from None
+
+
+class LockHeldError(RuntimeError):
+    """Another live process holds the lock; ``pid`` is what it wrote there."""
+
+    def __init__(self, path: Path, pid: str) -> None:
+        super().__init__(f"{path} is held by pid {pid}")
+        self.pid = pid
+
+
+@contextlib.contextmanager
+def pid_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (writing this pid in it) while the block runs.
+
+    The kernel releases it when the process ends, however it ends: no stale lock to clean up.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise LockHeldError(path, handle.read().strip() or "?") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
 
 
 def open_store(construct: Callable[[], A], attempts: int = 5) -> A:

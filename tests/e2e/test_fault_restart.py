@@ -263,3 +263,24 @@ async def test_services_ride_out_a_restart_of_the_nats_server(
     lines = [json.loads(line) for line in export_lines(db)]
     timeline = [line["event"] for line in lines if "event" in line]
     assert [line["sequence"] for line in timeline] == list(range(1, N + 1))
+
+
+async def test_a_second_process_of_a_service_on_its_store_does_not_start(
+    nats_server: EmbeddedNats, sqlite_settings: Settings, processes: list[Process], tmp_path: Path
+) -> None:
+    """ADR 11: the first process writes the store; a second one (a second `make run` in the same
+    folder) exits at once with status 3, saying who holds it, and the first goes on."""
+    commands = await publish_applications(nats_server.url, 6)
+    first = Process("submission", sqlite_settings, nats_server.url, tmp_path / "first.log")
+    second = Process("submission", sqlite_settings, nats_server.url, tmp_path / "second.log")
+    processes.extend([first, second])
+    first.start()
+    await wait_until(lambda: _at_least(nats_server.url, 1), timeout=30)
+    second.start()
+    assert second.process is not None and second.process.wait(timeout=30) == 3
+    assert first.process is not None and first.process.poll() is None
+    said = (tmp_path / "second.log").read_text()
+    assert "another submission service" in said and f"pid {first.process.pid}" in said
+    await wait_until(lambda: _at_least(nats_server.url, 6), timeout=30)
+    events = await log_events(nats_server.url)
+    assert sorted(str(e.causation_id) for e in events) == sorted(commands)

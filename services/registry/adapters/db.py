@@ -135,10 +135,5 @@ class PostgresDatabase:
 def open_database(settings: Settings, name: str = "registry") -> Database:
     """The registry's store as the settings say: PostgreSQL or an SQLite file under ``var/``."""
     if settings.uses_postgres:
-        conninfo = psycopg.conninfo.make_conninfo(
-            dbname=settings.postgres_dbname, host=settings.postgres_host,
-            port=settings.postgres_port, user=settings.postgres_user,
-            password=settings.postgres_password or None,
-        )  # fmt: skip
-        return PostgresDatabase(conninfo, settings.postgres_schema, f"{name}_")
+        return PostgresDatabase(settings.postgres_conninfo, settings.postgres_schema, f"{name}_")
     return SqliteDatabase(settings.var_dir / f"{name}.sqlite", f"{name}_")
