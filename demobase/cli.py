@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from demobase import audit, reference, selection
+from demobase import audit, reference, refusals, selection
 from demobase.client import ClientError, registry_get, submit_file
 from demobase.terminal import EffectiveDate, console, effective, errors, fail, print_decision
 from shared.config import Settings, resolve_nats_url
@@ -361,6 +361,7 @@ def calendar_check(
 selection.register(app)
 reference.register(app)
 audit.register(app)
+refusals.register(app)
 
 
 def main() -> None:

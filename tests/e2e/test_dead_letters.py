@@ -11,6 +11,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from demobase.client import intake_message
+from demobase.refusals import read_refusals
 from shared.bus.connection import connect
 from shared.bus.consumer import Delivery
 from shared.bus.deadletter import DeadLetters
@@ -114,3 +115,25 @@ async def test_dead_letters_refuse_to_block_the_event_loop(nats_server: Embedded
     with pytest.raises(RuntimeError, match="worker thread"):
         letters.send(delivery, IntakeDecision(command_id=None, accepted=False))
     await nc.drain()
+
+
+async def test_the_ministry_reads_the_refusals_of_one_province_newest_last(
+    nats_server: EmbeddedNats,
+) -> None:
+    """`demobase refusals --province 430000 --last 2` reads the dead-letter stream, filtered."""
+    nc = await connect(nats_server.url, "submission")
+    await ensure_streams(nc.jetstream())
+    letters = DeadLetters("submission")
+    letters.attach(nc.jetstream())
+    refusal = IntakeDecision(command_id=None, accepted=False)
+    beijing = intake_subject("submission", "110000", "SubmitApplication")
+    for sequence, subject in enumerate([SUBMIT, beijing, SUBMIT, RECOMMEND], start=1):
+        await asyncio.to_thread(
+            letters.send, Delivery(INTAKE_STREAM, sequence, subject, b"{}", {}), refusal
+        )
+    await nc.drain()
+    found = await read_refusals(nats_server.url, f"deadletter.v1.*.{HUNAN}.>", last=2)
+    assert [(subject.split(".")[-1], notice.intake_sequence) for subject, notice in found] == [
+        ("SubmitApplication", 3), ("RecommendApplication", 4),
+    ]  # fmt: skip
+    assert await read_refusals(nats_server.url, "deadletter.v1.review.*.>", last=5) == []

@@ -166,7 +166,7 @@ def test_r_publicity_the_close_waits_for_every_objection_and_names_the_unresolve
 
     reason = refusal(review, "ClosePublicity", {"publicity_id": PUB}, on="2026-10-12")
 
-    assert f"objection {pending} (C) is not resolved" in reason
+    assert f"objection {pending} (C) not yet resolved" in reason
     assert review.of_type("PublicityClosed") == []
 
 

@@ -90,5 +90,5 @@ def check_rename(leading_industry_changed: bool, boundaries_changed: bool) -> Vi
         field,
         "leading industry and boundaries unchanged",
         " and ".join(changed),
-        f"a base whose {' and '.join(changed)} changed cannot be renamed (001 第二十二条)",
+        f"a base cannot be renamed once {' and '.join(changed)} changed (001 第二十二条)",
     )

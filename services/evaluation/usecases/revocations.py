@@ -241,5 +241,5 @@ class Revocations(EvaluationStore):
             return
         causes = [ref(event, position)]
         base.revoke("R-FRAUD", f"fraud: {fraud.description}"[:2000], causes, **caused_by(event))
-        ledger.suspend(base.province, f"R-FRAUD at base {base.base_id}", causes, **caused_by(event))
+        ledger.suspend(base.province, f"fraud at base {base.base_id}", causes, **caused_by(event))
         self.record(base, ledger, upstream=upstream, position=position)

@@ -117,7 +117,8 @@ class Publicity(Aggregate):
         named = ", ".join(f"{o} ({self.objections[o]['application_id']})" for o in self.unresolved)
         return Violation(
             "R-PUBLICITY", "objections", "every objection resolved", named,
-            f"objection {named} is not resolved: the publicity cannot close",
+            f"{'objections' if len(self.unresolved) > 1 else 'objection'} {named} not yet "
+            "resolved: the publicity cannot close",
         )  # fmt: skip
 
     def check_objection(self, objection_id: str) -> Violation | None:
