@@ -32,6 +32,7 @@ from services.submission.domain import (
 from services.submission.eligibility import check_eligibility, check_group_and_subsidiary
 from services.submission.forms import as_problems, blocking, parse_form
 from shared.contract.commands import (
+    DisqualifyApplication,
     ForwardBatch,
     IntakeMessage,
     LoadZoneCatalogue,
@@ -250,6 +251,19 @@ class SubmissionApplication(ServiceApplication):
             for reason in body.reasons
         ]
         application.reject(body.stage, reasons, **provenance(message))
+        self.record(application, upstream=upstream, position=position)
+        return application
+
+    def disqualify(self, message: IntakeMessage, *, upstream: str, position: int) -> Application:
+        """R-FRAUD during EIDB selection, found by the application's city or province."""
+        body = message.body
+        assert isinstance(body, DisqualifyApplication)
+        application = self.application(body.application_id)
+        _check_same_province(application, message.province)
+        application.disqualify(
+            body.stage, body.finding, [document.title for document in body.evidence],
+            **provenance(message),
+        )  # fmt: skip
         self.record(application, upstream=upstream, position=position)
         return application
 

@@ -19,6 +19,7 @@ from shared.contract.events_common import (
     CityQuota,
     Deadline,
     DocumentRef,
+    Narrative,
     PriorityGround,
     Programme,
 )
@@ -121,6 +122,22 @@ class RejectApplication(CommandBody):
     application_id: str = Field(min_length=1)
     stage: Literal["city", "province"]
     reasons: tuple[str, ...] = Field(min_length=1)
+
+
+class DisqualifyApplication(CommandBody):
+    """Fraud (弄虚作假) found in an EIDB application before its province recommended it: the
+    applicant loses its right to apply (R-FRAUD; 002/003 三(一) 一经发现取消申报资格).
+
+    Found by its city or its province; after the recommendation the ministry disqualifies it in
+    review (``DisqualifyCandidate``), and after the award fraud is reported on the base.
+    """
+
+    context: ClassVar[Context] = "submission"
+
+    application_id: str = Field(min_length=1)
+    stage: Literal["city", "province"]
+    finding: Narrative
+    evidence: tuple[DocumentRef, ...] = Field(min_length=1)
 
 
 class LoadZoneCatalogue(CommandBody):

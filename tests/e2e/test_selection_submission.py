@@ -198,6 +198,40 @@ async def test_a_province_rejects_an_application_with_its_reasons_on_the_log(
     assert rejected[0].payload.model_dump()["reasons"][0]["message"] == "材料不完整"
 
 
+async def test_r_fraud_found_during_eidb_selection_disqualifies_the_application(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...], sqlite_settings: Settings
+) -> None:
+    """R-FRAUD (002/003 三(一) 一经发现取消申报资格): fraud that the city or the province finds
+    rejects the application on the log naming R-FRAUD, and nothing of it goes further."""
+    from services.registry.selection import funnel
+
+    desk = Desk(nats_server.url)
+    evidence = [{"title": "厦门市统计局核查函"}]
+    async with running(*platform):
+        await desk.open_eidb_batch()
+        park = await desk.apply(FUJIAN, "厦门市", "厦门储能园")
+        firm = await desk.apply(FUJIAN, "厦门市", "厦门虚报科技有限公司", category="enterprise")
+        await desk.city_review(FUJIAN, park, "厦门市", "2026-04-02")
+        by_province = await desk.send("DisqualifyApplication", {
+            "application_id": park, "stage": "province", "finding": "营业收入数据虚报",
+            "evidence": evidence}, FUJIAN, "2026-04-06")  # fmt: skip
+        by_city = await desk.send("DisqualifyApplication", {
+            "application_id": firm, "stage": "city", "finding": "专利证书伪造",
+            "evidence": evidence}, FUJIAN, "2026-04-01")  # fmt: skip
+        then_recommended = await desk.recommend(FUJIAN, park, "2026-04-08")
+        db = build_registry(sqlite_settings).db
+        counts = await wait_until(
+            lambda: (f := funnel(db, "EIDB-2026-1"))["rejected_by_city"] == 1 and f
+        )
+        rejected = await wait_until(lambda: _logged(nats_server.url, "ApplicationRejected"))
+    assert by_province.recorded == by_city.recorded == "ApplicationRejected"
+    assert [(e.payload.model_dump()["stage"], e.payload.model_dump()["reasons"][0]["rule_id"])
+            for e in rejected] == [("province", "R-FRAUD"), ("city", "R-FRAUD")]  # fmt: skip
+    assert rejected[0].payload.model_dump()["reasons"][0]["given"] == "营业收入数据虚报"
+    assert rules(then_recommended) == ["R-PROCEDURE"]
+    assert (counts["rejected_by_province"], counts["recommended"]) == (1, 0)
+
+
 async def test_r_summary_table_lists_a_provinces_recommendations_and_the_funnel_counts_them(
     nats_server: EmbeddedNats, platform: tuple[Any, ...], sqlite_settings: Settings
 ) -> None:

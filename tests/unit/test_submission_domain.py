@@ -14,6 +14,7 @@ from services.submission.domain import (
     check_one_domain,
     violations_on_arrival,
 )
+from shared.rules import RuleViolationError
 from tests.support import at
 
 pytestmark = pytest.mark.unit
@@ -83,3 +84,19 @@ def test_the_same_attempt_always_gets_the_same_application_id() -> None:
     assert first == application_id_for("EIDB", "350000", command)
     assert first.startswith("EIDB-350000-")
     assert Application.create_id(first) == Application.create_id(first)
+
+
+def test_r_fraud_disqualification_in_selection_is_the_eidb_rule() -> None:
+    """R-FRAUD: 002/003 三(一) disqualifies EIDB applicants; an NIID application is refused."""
+    niid = Application(
+        application_id="NIID-430000-000000000002", province="430000",
+        details={"name": "x", "programme": "NIID"}, violations=[], actor="province:430000",
+        occurred_at=at("2026-03-20"), correlation_id=uuid4(), causation_id=uuid4(),
+    )  # fmt: skip
+    with pytest.raises(RuleViolationError) as refused:
+        niid.disqualify("province", "数据虚报", ["核查函"], actor="province:430000",
+                        occurred_at=at("2026-04-01"), correlation_id=uuid4(),
+                        causation_id=uuid4())  # fmt: skip
+    [violation] = refused.value.violations
+    assert (violation.rule_id, violation.given) == ("R-FRAUD", "NIID")
+    assert niid.status == "submitted"

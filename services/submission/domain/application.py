@@ -203,6 +203,26 @@ class Application(Aggregate):
         refuse(check_step(self.status, allowed, f"reject at the {stage}"))
         self._rejected(stage=stage, reasons=reasons, summary=self.summary(), **provenance)
 
+    def disqualify(self, stage: str, finding: str, evidence: list[str], **provenance: Any) -> None:
+        """R-FRAUD: fraud found during EIDB selection takes away the right to apply."""
+        programme = self.details.get("programme")
+        refuse(
+            None if programme == "EIDB" else Violation(
+                "R-FRAUD", "application_id", "an EIDB application (002/003 三(一))",
+                str(programme), "disqualification for fraud during selection is EIDB's rule",
+            ),
+            check_step(
+                self.status, ("submitted",) if stage == "city" else ("submitted", "city_reviewed"),
+                f"disqualify at the {stage}",
+            ),
+        )  # fmt: skip
+        reason = {
+            "rule_id": "R-FRAUD", "field": "materials",
+            "required": "truthful materials (002/003 三(一))", "given": finding,
+            "message": f"fraud (弄虚作假) found by the {stage}; evidence: {'; '.join(evidence)}",
+        }  # fmt: skip
+        self._rejected(stage=stage, reasons=[reason], summary=self.summary(), **provenance)
+
     @event(Rejected)
     def _rejected(
         self,

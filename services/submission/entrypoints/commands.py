@@ -44,5 +44,6 @@ def commands(app: SubmissionApplication) -> dict[str, Command]:
         "ReviewByCity": decided(app.review_by_city, "CityReviewCompleted", "application_id"),
         "RecommendApplication": decided(app.recommend, "ProvinciallyRecommended", "application_id"),
         "RejectApplication": decided(app.reject, "ApplicationRejected", "application_id"),
+        "DisqualifyApplication": decided(app.disqualify, "ApplicationRejected", "application_id"),
         "LoadZoneCatalogue": decided(app.load_catalogue, None, "edition"),  # kept in the store
     }
