@@ -30,6 +30,7 @@ STATUS_AFTER: dict[str, str] = {
     "CreationAccepted": "titled",
     "CreationAcceptanceFailed": "acceptance_failed",
     "TitleRevoked": "revoked",
+    "CandidateDisqualified": "disqualified",
 }
 """What an entry's status becomes after an event about it (other events leave it as it was)."""
 
@@ -217,9 +218,9 @@ def _link_related(
             (sequence, subject_id, status),
         )
         if status is not None:
-            cursor.execute(
+            cursor.execute(  # disqualified for fraud (R-FRAUD) is final: a list does not undo it
                 f"""UPDATE {prefix}entries SET status = ?, since = ?, last_sequence = ?
-                    WHERE subject_id = ?""",
+                    WHERE subject_id = ? AND status <> 'disqualified'""",
                 (status, envelope.occurred_at.isoformat(), sequence, subject_id),
             )
 

@@ -19,6 +19,7 @@ FUNNEL = (
     "reviewed",
     "proposed",
     "publicised",
+    "disqualified",
     "withheld",
     "awarded",
 )
@@ -80,6 +81,7 @@ def _stages(event_type: str, payload: dict[str, Any], status: str | None) -> lis
         "ProvinciallyRecommended": ["recommended"],
         "PublicityOpened": ["publicised"],
         "TitleAwarded": ["awarded"],
+        "CandidateDisqualified": ["disqualified"],
     }.get(event_type, [])
 
 

@@ -41,6 +41,7 @@ from shared.contract.commands_review import (
     AcceptCreation,
     ClosePublicity,
     DecideProposedList,
+    DisqualifyCandidate,
     FileObjection,
     FormPanel,
     ImportTitle,
@@ -53,7 +54,7 @@ from shared.contract.commands_review import (
 from shared.contract.envelope import Envelope
 from shared.contract.events import ApplicationSubmitted, ProvinciallyRecommended
 from shared.intake import provenance
-from shared.rules import refuse
+from shared.rules import Violation, refuse
 from shared.store import ServiceApplication
 
 __all__ = ["ReviewApplication", "translate"]
@@ -175,7 +176,7 @@ class ReviewApplication(ServiceApplication):
         refuse(check_by_ministry(message.province, "decide the proposed list"))
         batch = self.batch(body.batch_id)
         refuse(batch.check_in_review())
-        candidates = {a: self.candidate(a) for a in batch.members}
+        candidates = {a: c for a in batch.members if not (c := self.candidate(a)).disqualified}
         refuse(*(candidate.check_fully_scored() for candidate in candidates.values()))
         ranked = standings(
             {a: c.totals() for a, c in candidates.items()},
@@ -207,7 +208,7 @@ class ReviewApplication(ServiceApplication):
             publicity_id=publicity_id, batch_id=batch.batch_id, programme=batch.programme,
             published_on=published_on, first_day=window.first_day, last_day=window.last_day,
             opens_at=window.opens_at, closes_at=window.closes_at,
-            entries=[self._entry(a) for a in batch.proposed],
+            entries=[self._entry(a) for a in batch.proposed if not self.candidate(a).disqualified],
             notice=body.notice.model_dump(mode="json") if body.notice else None,
             **provenance(message),
         )  # fmt: skip
@@ -299,6 +300,25 @@ class ReviewApplication(ServiceApplication):
         self.record(publicity, docket, *bases, upstream=upstream, position=position)
         return bases
 
+    def disqualify_candidate(self, message: IntakeMessage, *, upstream: str, position: int) -> str:
+        """R-FRAUD in EIDB selection, found by the ministry: out of the ranking, or withheld at
+        the close if its publicity is open; after the award it is fraud on the base instead."""
+        body = message.body
+        assert isinstance(body, DisqualifyCandidate)
+        refuse(check_by_ministry(message.province, "disqualify a candidate"))
+        candidate = self.candidate(body.application_id)
+        publicity = self.find(Publicity.create_id(publicity_id_for(str(candidate.batch_id))))
+        refuse(_check_not_awarded(candidate.application_id, publicity))
+        during = publicity if publicity is not None and publicity.status == "open" else None
+        evidence = [document.model_dump(mode="json") for document in body.evidence]
+        candidate.disqualify("publicity" if during else "review", body.finding, evidence,
+                             **provenance(message))  # fmt: skip
+        if during is not None:
+            during.withdraw(candidate.application_id)
+        self.record(candidate, *([during] if during else []), upstream=upstream,
+                    position=position)  # fmt: skip
+        return candidate.application_id
+
     def accept_creation(self, message: IntakeMessage, *, upstream: str, position: int) -> str:
         """R-CREATION-PERIOD: 验收 of an EIDB base once its 2 years of creation are over."""
         body = message.body
@@ -347,3 +367,14 @@ class ReviewApplication(ServiceApplication):
             "causation_id": None,
         }
         return self._close(publicity_id, None, cause, None, 0)
+
+
+def _check_not_awarded(application_id: str, publicity: Publicity | None) -> Violation | None:
+    """R-FRAUD: after the award, fraud is reported on the base (001 第二十五条), not here."""
+    if publicity is None or publicity.status != "closed" or application_id not in publicity.cleared:
+        return None
+    return Violation(
+        "R-FRAUD", "application_id", "an application not yet awarded", application_id,
+        f"{application_id} was awarded when {publicity.publicity_id} closed: report the fraud "
+        "on its base (ReportFraud), which revokes the title",
+    )  # fmt: skip

@@ -17,6 +17,7 @@ from services.review.domain.scoring import CENTS, rounded
 from shared.bus.relay import Translation, translator
 from shared.contract.envelope import EventPayload
 from shared.contract.events import (
+    CandidateDisqualified,
     ConsultationAnswered,
     CreationAcceptanceFailed,
     CreationAccepted,
@@ -46,6 +47,13 @@ def _review_completed(event: Candidate.ReviewCompleted) -> EventPayload:
             "priority": event.priority,
         },
         strict=False,
+    )
+
+
+def _disqualified(event: Candidate.Disqualified) -> EventPayload:
+    keys = ("application_id", "batch_id", "stage", "finding", "evidence")
+    return CandidateDisqualified.model_validate(
+        {key: getattr(event, key) for key in keys}, strict=False
     )
 
 
@@ -100,6 +108,7 @@ def _province(event: Any) -> str:
 
 TRANSLATIONS: dict[type, Translation] = {
     Candidate.ReviewCompleted: (_review_completed, _province, lambda e: e.application_id),
+    Candidate.Disqualified: (_disqualified, _province, lambda e: e.application_id),
     Publicity.Opened: (_opened, _ministry, lambda e: e.publicity_id),
     Publicity.ObjectionFiled: (_fields(ObjectionFiled), _ministry, lambda e: e.publicity_id),
     Publicity.ObjectionResolved: (_fields(ObjectionResolved), _ministry, lambda e: e.publicity_id),

@@ -141,6 +141,21 @@ class RecordConsultation(CommandBody):
         return self
 
 
+class DisqualifyCandidate(CommandBody):
+    """Fraud (弄虚作假) found by the ministry in a recommended EIDB application, in expert review or
+    during publicity: it is taken out of the selection (R-FRAUD; 002/003 三(一)).
+
+    Before the recommendation its city or province disqualifies it (``DisqualifyApplication``);
+    after the award, fraud is reported on the base (``ReportFraud``, 001 第二十五条).
+    """
+
+    context: ClassVar[Context] = "review"
+
+    application_id: Text
+    finding: Narrative
+    evidence: tuple[DocumentRef, ...] = Field(min_length=1)
+
+
 class ClosePublicity(CommandBody):
     """Close a publicity after its window; the cleared applicants' titles are announced that day."""
 

@@ -66,6 +66,7 @@ from shared.contract.events_evaluation import (
     TitleRevoked,
 )
 from shared.contract.events_review import (
+    CandidateDisqualified,
     ConsultationAnswered,
     CreationAcceptanceFailed,
     CreationAccepted,
@@ -115,6 +116,7 @@ __all__ = [
     "ApplicationSubmitted",
     "BatchForwarded",
     "BatchOpened",
+    "CandidateDisqualified",
     "Category",
     "CityQuota",
     "CityReviewCompleted",

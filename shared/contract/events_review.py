@@ -142,10 +142,30 @@ class ObjectionResolved(EventPayload):
     reasoning: Narrative
 
 
+class CandidateDisqualified(EventPayload):
+    """The ministry found fraud in a recommended EIDB application and took it out of the selection
+    (R-FRAUD; 002/003 三(一) 一经发现取消申报资格).
+
+    ``stage`` is ``review`` before the publicity (it is not ranked or proposed) or ``publicity``
+    (it is withheld when the publicity closes).
+    """
+
+    context: ClassVar[Context] = "review"
+    subject_kind: ClassVar[SubjectKind] = "application"
+
+    application_id: Text
+    batch_id: Text
+    stage: Literal["review", "publicity"]
+    rule_id: Literal["R-FRAUD"] = "R-FRAUD"
+    finding: Narrative
+    evidence: tuple[DocumentRef, ...] = Field(min_length=1)
+
+
 class PublicityClosed(EventPayload):
     """The publicity window closed with every objection resolved (R-PUBLICITY).
 
-    ``cleared`` are the applications to be awarded; ``withheld`` had an upheld objection.
+    ``cleared`` are the applications to be awarded; ``withheld`` had an upheld objection or were
+    disqualified for fraud during the window (CandidateDisqualified).
     """
 
     context: ClassVar[Context] = "review"

@@ -26,6 +26,7 @@ from shared.contract.events import (
     ApplicationSubmitted,
     BatchForwarded,
     BatchOpened,
+    CandidateDisqualified,
     CityQuota,
     CityReviewCompleted,
     ConsultationAnswered,
@@ -209,6 +210,13 @@ SAMPLES: dict[type[EventPayload], EventPayload] = {
         application_id="APP-1",
         outcome="dismissed",
         reasoning="the statistical bureau confirmed the figures",
+    ),
+    CandidateDisqualified: CandidateDisqualified(
+        application_id="APP-3",
+        batch_id="EIDB-2026-1",
+        stage="publicity",
+        finding="营业收入数据与统计部门不符",
+        evidence=(DocumentRef(title="核查函"),),
     ),
     PublicityClosed: PublicityClosed(
         publicity_id="PUB-2026-1", batch_id="EIDB-2026-1", cleared=("APP-1",), withheld=("APP-3",)

@@ -61,6 +61,7 @@ class Review:
         self.commands = commands(self.app)
         self.reactions = reactions(self.app)
         self.positions = itertools.count(1)
+        self.givens: list[Envelope] = []
 
     def given(self, payload: EventPayload, province: str = "430000") -> None:
         envelope = new_envelope(
@@ -68,6 +69,7 @@ class Review:
             recorded_at=at("2026-04-01"), actor=f"province:{province}", province=province,
             subject_id=subject_id(payload), correlation_id=uuid4(),
         )  # fmt: skip
+        self.givens.append(envelope)
         self.reactions[envelope.event_type](envelope, "EVENTS", next(self.positions))
 
     def given_candidate(

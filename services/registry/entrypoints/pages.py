@@ -12,7 +12,7 @@ STYLE = """
 body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2rem;color:#1b1b1b}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;
 text-align:left;vertical-align:top}th{background:#f3f3f3}code{font-size:.85em}
-.status{font-weight:600}.rejected,.revoked{color:#a11}.titled{color:#161}
+.status{font-weight:600}.rejected,.revoked,.disqualified{color:#a11}.titled{color:#161}
 form input,form select{margin-right:.5rem}pre{white-space:pre-wrap;margin:0;font-size:.8em}
 """
 STATUSES = (
@@ -22,6 +22,7 @@ STATUSES = (
     "recommended",
     "reviewed",
     "publicised",
+    "disqualified",
     "withheld",
     "awarded",
     "under_creation",

@@ -229,3 +229,52 @@ class Candidate(Aggregate):
         occurred_at: datetime, correlation_id: UUID, causation_id: UUID,
     ) -> None:  # fmt: skip
         self.status = outcome
+
+    class Disqualified(Aggregate.Event):
+        """R-FRAUD in selection: published as CandidateDisqualified."""
+
+        application_id: str
+        province: str
+        batch_id: str
+        stage: str
+        finding: str
+        evidence: list[dict[str, Any]]
+        actor: str
+        occurred_at: datetime
+        correlation_id: UUID
+        causation_id: UUID
+
+    def disqualify(
+        self, stage: str, finding: str, evidence: list[dict[str, Any]], **provenance: Any
+    ) -> None:
+        """R-FRAUD (002/003 三(一)): fraud found in an EIDB application takes it out of the
+        selection, at any step before the award."""
+        programme = self.dossier.get("programme")
+        refuse(
+            None if programme == "EIDB" else Violation(
+                "R-FRAUD", "application_id", "an EIDB application (002/003 三(一))",
+                str(programme), "disqualification for fraud during selection is EIDB's rule",
+            ),
+            check_step(self.status, IN_SELECTION, "disqualify", self.subject),
+        )  # fmt: skip
+        self._disqualified(
+            application_id=self.application_id, province=self.province,
+            batch_id=str(self.batch_id), stage=stage, finding=finding, evidence=evidence,
+            **provenance,
+        )  # fmt: skip
+
+    @event(Disqualified)
+    def _disqualified(
+        self, application_id: str, province: str, batch_id: str, stage: str, finding: str,
+        evidence: list[dict[str, Any]], actor: str, occurred_at: datetime,
+        correlation_id: UUID, causation_id: UUID,
+    ) -> None:  # fmt: skip
+        self.status = "disqualified"
+
+    @property
+    def disqualified(self) -> bool:
+        return self.status == "disqualified"
+
+
+IN_SELECTION = ("recommended", "panel", "proposed", "not_proposed")
+"""A recommended candidate's statuses until the award: when it can still be disqualified."""

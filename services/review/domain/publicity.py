@@ -73,6 +73,7 @@ class Publicity(Aggregate):
         self.window = PublicityWindow(first_day, last_day, closes_at, opens_at)
         self.entries = entries
         self.objections: dict[str, dict[str, str]] = {}
+        self.disqualified: list[str] = []
         self.status = "open"
 
     @property
@@ -224,11 +225,21 @@ class Publicity(Aggregate):
     ) -> None:  # fmt: skip
         pass
 
+    def withdraw(self, application_id: str) -> None:
+        """R-FRAUD: a listed candidate disqualified during the window is withheld at the close."""
+        refuse(self._check_open("withdraw a candidate from"), self.check_on_list(application_id))
+        self._withdrawn(application_id)
+
+    @event("CandidateWithdrawn")
+    def _withdrawn(self, application_id: str) -> None:
+        self.disqualified.append(application_id)
+
     @property
     def withheld(self) -> list[str]:
         objections = self.objections.values()
         upheld = {o["application_id"] for o in objections if o.get("outcome") == "upheld"}
-        return [application for application in self.listed if application in upheld]
+        out = upheld | set(self.disqualified)
+        return [application for application in self.listed if application in out]
 
     @property
     def cleared(self) -> list[str]:

@@ -44,6 +44,7 @@ def commands(app: ReviewApplication) -> dict[str, Command]:
         "ResolveObjection": decided(app.resolve_objection, "ObjectionResolved"),
         "RecordConsultation": decided(app.record_consultation, "ConsultationAnswered"),
         "ClosePublicity": decided(app.close_publicity, "PublicityClosed"),
+        "DisqualifyCandidate": decided(app.disqualify_candidate, "CandidateDisqualified"),
         "AcceptCreation": accept_creation,
         "ImportTitle": decided(app.import_title, "TitleAwarded"),
     }
