@@ -34,10 +34,6 @@ class DeadLetters:
         self._js, self._loop = js, asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
 
-    @property
-    def attached(self) -> bool:
-        return self._js is not None
-
     def send(self, delivery: Delivery, decision: IntakeDecision) -> None:
         """Publish the refusal of ``delivery`` and wait for the server to store it.
 
