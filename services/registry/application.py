@@ -36,6 +36,14 @@ class Registry:
             raise TransientError(str(error)) from error
         return None
 
+    def handle_batch(self, deliveries: Sequence[Delivery]) -> None:
+        """Apply several events live, in sequence, in one transaction (a backlog catches up
+        with one commit per batch, not per event)."""
+        try:
+            self.apply_batch(deliveries[0].stream, [(d.sequence, d.data) for d in deliveries])
+        except OutOfOrderError as error:
+            raise TransientError(str(error)) from error
+
     def apply_batch(self, stream: str, batch: Sequence[tuple[int, bytes]]) -> int:
         """Apply events in order in one transaction; return how many were new."""
         with self.db.transaction() as cursor:

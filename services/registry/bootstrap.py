@@ -21,6 +21,10 @@ from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS
 
 log = structlog.get_logger()
 
+THE_LOG = Subscription(EVENTS_STREAM, EVENTS_SUBJECTS, batch_size=256)
+"""The whole log, in sequence, up to 256 events per commit: live it is one or two at a time, but
+a registry that was stopped catches up with one commit per batch, not one per event."""
+
 
 def build_registry(settings: Settings) -> Registry:
     return Registry(open_database(settings))
@@ -66,6 +70,6 @@ def build(settings: Settings) -> ServiceRuntime:
         nats_url=resolve_nats_url(settings),
         credentials=Credentials.from_settings(settings),
         handler=registry,
-        subscriptions=(Subscription(EVENTS_STREAM, EVENTS_SUBJECTS),),
+        subscriptions=(THE_LOG,),
         extra_tasks=(serve,),
     )

@@ -35,6 +35,8 @@ class Subscription:
 
     stream: str
     filter_subject: str
+    batch_size: int = 1
+    """More than 1 only for a projection (its handler a ``BatchHandler``): one commit per batch."""
 
 
 @dataclass
@@ -71,7 +73,7 @@ class ServiceRuntime:
         self.consumers = [
             TrackedConsumer(
                 self.nc, js, self.service, sub.stream, sub.filter_subject, self.handler,
-                self.seam, on_committed=wake,
+                self.seam, on_committed=wake, batch_size=sub.batch_size,
             )
             for sub in self.subscriptions
         ]  # fmt: skip

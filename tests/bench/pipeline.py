@@ -45,7 +45,7 @@ from nats.js.api import DeliverPolicy
 from demobase.client import intake_message, send_command
 from services.registry.adapters.db import open_database
 from services.registry.application import Registry
-from services.registry.bootstrap import build_registry
+from services.registry.bootstrap import THE_LOG, build_registry
 from services.registry.config import SERVICE as REGISTRY
 from services.registry.queries import applied, digest, list_entries
 from services.registry.rebuild import rebuild
@@ -272,7 +272,7 @@ def registry_runtime(settings: Settings, registry: Registry) -> ServiceRuntime:
     handler: TrackedHandler = registry
     return ServiceRuntime(
         service=REGISTRY, nats_url=settings.nats_url, handler=handler,
-        subscriptions=(Subscription(EVENTS_STREAM, EVENTS_SUBJECTS),),
+        subscriptions=(THE_LOG,),
     )  # fmt: skip
 
 
@@ -374,6 +374,31 @@ async def timed_rebuild(
     return result.events, elapsed, until_applied, result.digest
 
 
+# --- (d) catch-up ------------------------------------------------------------------------
+
+
+async def catch_up(
+    settings: Settings, subscription: Subscription, name: str, deadline: Deadline
+) -> float:
+    """Seconds for a live registry consumer (a fresh store, as after a registry that was stopped)
+    to apply the whole log through ``subscription``."""
+    fresh = Registry(open_database(settings, name=name))
+    assert settings.nats_url is not None
+    runtime = ServiceRuntime(service=f"catch-up-{name}", nats_url=settings.nats_url,
+                             handler=fresh, subscriptions=(subscription,))  # fmt: skip
+    async with running(runtime):
+        nc = await connect(settings.nats_url, "bench-catch-up")
+        last = (await nc.jetstream().stream_info(EVENTS_STREAM)).state.last_seq
+        await nc.drain()
+        started = time.perf_counter()
+        while applied(fresh.db, EVENTS_STREAM)[0] < last:
+            deadline.check(f"catch-up {name}")
+            await asyncio.sleep(0.02)
+        elapsed = time.perf_counter() - started
+    fresh.db.close()
+    return elapsed
+
+
 # --- the run -------------------------------------------------------------------------------
 
 
@@ -445,6 +470,11 @@ async def measure_on(
         settings, js, deadline
     )
 
+    say("catch-up: a live registry started behind the whole log, batched and one at a time")
+    one_by_one = Subscription(EVENTS_STREAM, EVENTS_SUBJECTS)
+    caught_up_s = await catch_up(settings, THE_LOG, "catchup", deadline)
+    one_by_one_s = await catch_up(settings, one_by_one, "catchup1", deadline)
+
     say("latency: one application at a time, until the registry shows it")
     latency = await submit_to_registry_latency(settings, deadline)
 
@@ -457,6 +487,10 @@ async def measure_on(
         "e2e_events_per_s": e2e_rate,
         "submit_to_registry_ms": latency,
         "rebuild_events_per_s": rebuild_rate,
+        "registry_catch_up_per_s": {
+            f"batch_{THE_LOG.batch_size}": rate(on_log, caught_up_s),
+            "one_at_a_time": rate(on_log, one_by_one_s),
+        },
         "raw_publish_acked_per_s": acked_rate,
         "raw_publish_pipelined_per_s": rate(events, pipelined_s),
         "raw_ordered_read_per_s": read_rate,

@@ -11,12 +11,12 @@ import pytest
 from nats.js.api import DeliverPolicy
 
 from demobase.client import intake_message, send_command
-from services.registry.bootstrap import build_registry
+from services.registry.bootstrap import THE_LOG, build_registry
 from services.registry.queries import applied, digest, find_entry, list_entries
 from services.registry.rebuild import rebuild
 from services.submission.bootstrap import build as build_submission
 from shared.bus.connection import Credentials, connect
-from shared.bus.runtime import ServiceRuntime, Subscription
+from shared.bus.runtime import ServiceRuntime
 from shared.bus.server import EmbeddedNats
 from shared.config import Settings
 from shared.contract.envelope import Envelope
@@ -33,7 +33,7 @@ def registry_runtime(settings: Settings, url: str) -> ServiceRuntime:
         "registry",
         url,
         registry,
-        (Subscription(EVENTS_STREAM, EVENTS_SUBJECTS),),
+        (THE_LOG,),
         credentials=Credentials.from_settings(settings),
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -94,6 +94,7 @@ class Spy:
     stale_position: int | None = None
     handled: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)
 
     def position(self, upstream: str) -> int:
         if self.stale_position is not None:
@@ -108,6 +109,16 @@ class Spy:
         reply = self.registry.handle(delivery)
         self.handled.append(delivery.sequence)
         return reply
+
+    def handle_batch(self, deliveries: Sequence[Delivery]) -> None:
+        failing = self.fail_once_at & {d.sequence for d in deliveries}
+        if failing:
+            self.fail_once_at -= failing
+            self.failed.extend(sorted(failing))
+            raise TransientError("the store is briefly unavailable")
+        self.registry.handle_batch(deliveries)
+        self.handled.extend(d.sequence for d in deliveries)
+        self.batches.append(len(deliveries))
 
 
 @pytest.fixture
@@ -156,12 +167,13 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def consuming(
-    nc: Client, js: JetStreamContext, spy: Spy, seam: Seam, *, service: str
+    nc: Client, js: JetStreamContext, spy: Spy, seam: Seam, *, service: str, batch_size: int = 1
 ) -> AsyncIterator[Running]:
     """Run a tracked consumer of the whole log until the block ends."""
     consumer = TrackedConsumer(
-        nc, js, service, EVENTS_STREAM, EVENTS_SUBJECTS, spy, seam, retry_delay=0.05
-    )
+        nc, js, service, EVENTS_STREAM, EVENTS_SUBJECTS, spy, seam, retry_delay=0.05,
+        batch_size=batch_size,
+    )  # fmt: skip
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
@@ -223,6 +235,26 @@ async def test_a_transient_failure_gets_the_same_message_again_and_skips_nothing
     assert spy.failed == [5, 9]
     assert spy.handled == list(range(1, 13))
     assert timeline_counts(spy.registry.db) == (12, 12)
+
+
+async def test_a_projection_catches_up_in_batches_in_order_and_a_failed_batch_skips_nothing(
+    nc: Client, js: JetStreamContext, settings: Settings, resources: list[tuple[Seam, Database]]
+) -> None:
+    """ "Batch the commits, not the order": with 64 in flight, a backlog is applied 64 events per
+    commit; a batch that fails records nothing, the consumer is rebuilt from the recorded
+    position, and every event is applied once, in sequence."""
+    await publish(js, range(1, 301))
+    spy, seam = new_process(settings, resources)
+    spy.fail_once_at = {100, 230}
+    async with consuming(nc, js, spy, seam, service=service_name(), batch_size=64) as running:
+        await running.until_applied(300)
+        await publish(js, range(301, 306))  # live, after the backlog
+        await running.until_applied(305)
+    assert spy.failed == [100, 230]
+    assert spy.handled == list(range(1, 306))
+    assert max(spy.batches) > 1 and len(spy.batches) < 305
+    assert timeline_counts(spy.registry.db) == (305, 305)
+    assert applied(spy.registry.db, EVENTS_STREAM)[0] == 305
 
 
 async def test_a_message_at_or_below_the_recorded_position_is_acked_and_skipped(
