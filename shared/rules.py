@@ -43,3 +43,14 @@ def refuse(*violations: Violation | None) -> None:
     failed = [violation for violation in violations if violation is not None]
     if failed:
         raise RuleViolationError(failed)
+
+
+def check_disqualifiable_for_fraud(programme: object) -> Violation | None:
+    """R-FRAUD's selection clause (002/003 三(一) 一经发现取消申报资格) is EIDB's: 001 (NIID) only
+    revokes titles for fraud. Checked by whoever finds it: the city, the province, the ministry."""
+    if programme == "EIDB":
+        return None
+    return Violation(
+        "R-FRAUD", "application_id", "an EIDB application (002/003 三(一))", str(programme),
+        "disqualification for fraud during selection is EIDB's rule",
+    )  # fmt: skip

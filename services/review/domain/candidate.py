@@ -20,7 +20,7 @@ from services.review.domain.procedure import business_date, check_step
 from services.review.domain.scoring import CENTS, Standing, mean, rounded
 from services.review.domain.sheet import ScoringSheet
 from services.review.domain.titles import Title, canonical_title
-from shared.rules import Violation, refuse
+from shared.rules import Violation, check_disqualifiable_for_fraud, refuse
 
 CANDIDATE_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/candidate")
 DOSSIER = ("programme", "category", "name", "applicant", "domain", "zone", "city", "batch_id")
@@ -249,12 +249,8 @@ class Candidate(Aggregate):
     ) -> None:
         """R-FRAUD (002/003 三(一)): fraud found in an EIDB application takes it out of the
         selection, at any step before the award."""
-        programme = self.dossier.get("programme")
         refuse(
-            None if programme == "EIDB" else Violation(
-                "R-FRAUD", "application_id", "an EIDB application (002/003 三(一))",
-                str(programme), "disqualification for fraud during selection is EIDB's rule",
-            ),
+            check_disqualifiable_for_fraud(self.dossier.get("programme")),
             check_step(self.status, IN_SELECTION, "disqualify", self.subject),
         )  # fmt: skip
         self._disqualified(

@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.rules import Violation, refuse
+from shared.rules import Violation, check_disqualifiable_for_fraud, refuse
 
 APPLICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/application")
 
@@ -205,12 +205,8 @@ class Application(Aggregate):
 
     def disqualify(self, stage: str, finding: str, evidence: list[str], **provenance: Any) -> None:
         """R-FRAUD: fraud found during EIDB selection takes away the right to apply."""
-        programme = self.details.get("programme")
         refuse(
-            None if programme == "EIDB" else Violation(
-                "R-FRAUD", "application_id", "an EIDB application (002/003 三(一))",
-                str(programme), "disqualification for fraud during selection is EIDB's rule",
-            ),
+            check_disqualifiable_for_fraud(self.details.get("programme")),
             check_step(
                 self.status, ("submitted",) if stage == "city" else ("submitted", "city_reviewed"),
                 f"disqualify at the {stage}",
