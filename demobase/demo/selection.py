@@ -124,6 +124,21 @@ async def _eidb(desk: Desk, ids: dict[str, str]) -> None:
     await _open(desk, "eidb-2026-1-fujian.yaml", "2026-02-27")
     for applicant in EIDB_APPLICANTS:
         ids[applicant.key] = await _submit(desk, applicant, EIDB_BATCH, "2026-03-16")
+    # R-FRAUD (002/003 三(一) 一经发现取消申报资格): 厦门 finds its R&D figures invented.
+    fraud = eidb_firm("厦门恒储新材料有限公司", "350000", "厦门市", 0.9)
+    await desk.send(
+        "DisqualifyApplication",
+        {
+            "application_id": await _submit(desk, fraud, EIDB_BATCH, "2026-03-16"),
+            "stage": "city",
+            "finding": "研发投入数据与税务申报不符，弄虚作假",
+            "evidence": [{"title": "厦门市工业和信息化局核查情况说明"}],
+        },
+        "2026-03-25",
+        province=fraud.province,
+        actor="city:厦门市",
+        what=f"{fraud.name} (R-FRAUD)",
+    )
     late = eidb_firm("珠海储能变流器有限公司", "440000", "珠海市", 0.8)
     await desk.send(
         "SubmitApplication",
