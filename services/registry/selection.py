@@ -14,12 +14,12 @@ FUNNEL = (
     "rejected_on_arrival",
     "rejected_by_city",
     "rejected_by_province",
+    "disqualified",
     "city_reviewed",
     "recommended",
     "reviewed",
     "proposed",
     "publicised",
-    "disqualified",
     "withheld",
     "awarded",
 )
@@ -66,6 +66,8 @@ def _events_of_batch(
 
 def _stages(event_type: str, payload: dict[str, Any], status: str | None) -> list[str]:
     if event_type == "ApplicationRejected":
+        if any(reason.get("rule_id") == "R-FRAUD" for reason in payload["reasons"]):
+            return ["disqualified"]  # fraud (R-FRAUD), at whichever stage it was found
         return [
             {"submission": "rejected_on_arrival", "city": "rejected_by_city"}.get(
                 payload["stage"], "rejected_by_province"

@@ -49,6 +49,6 @@ async def test_the_demo_plays_both_batches_from_call_to_title(
         3,
     )
     assert (eidb["city_reviewed"], eidb["recommended"], eidb["awarded"]) == (6, 6, 4)
-    assert (eidb["submitted"], eidb["rejected_by_city"]) == (8, 1)  # R-FRAUD, found by 厦门
+    assert (eidb["submitted"], eidb["disqualified"], eidb["rejected_by_city"]) == (8, 1, 0)
     assert "国家新型工业化产业示范基地（装备制造(工程机械)·长沙经济技术开发区）" in titles
     assert sum(title.startswith("国家新兴产业发展示范基地创建对象") for title in titles) == 4
