@@ -9,6 +9,7 @@ Prometheus scrapes the four services where they serve ``/metrics`` by default.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import json
@@ -26,7 +27,11 @@ from typing import Any
 import nats
 import pytest
 import yaml
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
+from nats.js.api import PubAck
+from nats.js.errors import NoStreamResponseError
 
 from services.evaluation.config import DEFAULT_METRICS_PORT as EVALUATION_METRICS_PORT
 from services.review.config import DEFAULT_METRICS_PORT as REVIEW_METRICS_PORT
@@ -283,12 +288,20 @@ async def test_streams_with_three_replicas_take_a_province_s_attempt_through_any
         js = ministry.jetstream()
         for config in STREAMS:
             await js.add_stream(config=dataclasses.replace(config, num_replicas=3))
-        # A new replicated stream takes a moment to elect its leader; until then, no responder.
+        # A new replicated stream takes a moment to elect its leader, and its interest a moment
+        # more to reach the other nodes; until then, no responder. The id makes a retry safe.
         await wait_until(lambda: _has_leader(js, INTAKE_STREAM), timeout=20, interval=0.1)
-        ack = await province.jetstream().publish(
-            intake_subject("submission", "430000", "SubmitApplication"), b"{}",
-            stream=INTAKE_STREAM, headers={"Nats-Msg-Id": "cluster-attempt-1"},
-        )  # fmt: skip
+
+        async def attempt() -> PubAck | None:
+            with contextlib.suppress(NoRespondersError, NoStreamResponseError, NatsTimeoutError):
+                return await province.jetstream().publish(
+                    intake_subject("submission", "430000", "SubmitApplication"), b"{}",
+                    stream=INTAKE_STREAM, headers={"Nats-Msg-Id": "cluster-attempt-1"},
+                    timeout=2,
+                )  # fmt: skip
+            return None
+
+        ack = await wait_until(attempt, timeout=20, interval=0.2)
         assert (ack.stream, ack.seq) == (INTAKE_STREAM, 1)
         info = await js.stream_info(INTAKE_STREAM)
         assert info.config.num_replicas == 3
