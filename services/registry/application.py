@@ -30,10 +30,7 @@ class Registry:
 
     def handle(self, delivery: Delivery) -> bytes | None:
         """Apply one event live, with its sequence, in one transaction."""
-        try:
-            self.apply_batch(delivery.stream, [(delivery.sequence, delivery.data)])
-        except OutOfOrderError as error:
-            raise TransientError(str(error)) from error
+        self.handle_batch([delivery])
         return None
 
     def handle_batch(self, deliveries: Sequence[Delivery]) -> None:

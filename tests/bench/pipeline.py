@@ -405,11 +405,7 @@ async def catch_up(
 @contextlib.contextmanager
 def postgres_schema(settings: Settings) -> Iterator[None]:
     """A fresh schema for the bench's stores, dropped afterwards."""
-    conninfo = psycopg.conninfo.make_conninfo(
-        dbname=settings.postgres_dbname, host=settings.postgres_host,
-        port=settings.postgres_port, user=settings.postgres_user,
-        password=settings.postgres_password or None,
-    )  # fmt: skip
+    conninfo = settings.postgres_conninfo
     with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as connection:
         connection.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
     try:
