@@ -8,12 +8,22 @@ may name a reply subject in the ``Demobase-Reply-To`` header to receive an :clas
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
+from shared.contract.authority import MINISTRY_ONLY, Authority
 from shared.contract.events_common import (
     Category,
     CityQuota,
@@ -36,10 +46,16 @@ class CommandBody(BaseModel):
     command_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
     context: ClassVar[Context]
+    authority: ClassVar[Authority]
+    """Who may send it (P-AUTHORITY): the platform's data, checked before any service sees it."""
+    every_context: ClassVar[bool] = False
+    """Sent to every deciding service on its own intake subjects (the platform clock)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "context" in cls.__dict__:
+            if "authority" not in cls.__dict__:
+                raise TypeError(f"{cls.__name__} does not say who may send it (authority)")
             cls.command_type = cls.__name__
             COMMAND_TYPES[cls.command_type] = cls
 
@@ -51,6 +67,7 @@ class SubmitApplication(CommandBody):
     """An applicant's application, sent by its province (R-PROCEDURE, R-MATERIALS)."""
 
     context: ClassVar[Context] = "submission"
+    authority: ClassVar[Authority] = Authority(roles=("province",))
 
     programme: Programme
     category: Category
@@ -68,6 +85,7 @@ class OpenBatch(CommandBody):
     """The ministry opens a batch: a call, its domains and deadlines (R-PROCEDURE, R-DEADLINES)."""
 
     context: ClassVar[Context] = "submission"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     batch_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     programme: Programme
@@ -84,6 +102,7 @@ class ForwardBatch(CommandBody):
     """A province forwards the call: its cities' deadline, quotas, whether cities review first."""
 
     context: ClassVar[Context] = "submission"
+    authority: ClassVar[Authority] = Authority(roles=("province",))
 
     batch_id: str = Field(min_length=1)
     notice: DocumentRef
@@ -96,6 +115,7 @@ class ReviewByCity(CommandBody):
     """A city puts an application forward to its province (EIDB; R-PROCEDURE, R-QUOTAS)."""
 
     context: ClassVar[Context] = "submission"
+    authority: ClassVar[Authority] = Authority(roles=("city",), owned_by="application_id")
 
     application_id: str = Field(min_length=1)
     city: str = Field(min_length=1)
@@ -107,6 +127,7 @@ class RecommendApplication(CommandBody):
     """The province recommends an application to the ministry (R-PROCEDURE, R-DEADLINES)."""
 
     context: ClassVar[Context] = "submission"
+    authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="application_id")
 
     application_id: str = Field(min_length=1)
     recommendation: DocumentRef
@@ -118,6 +139,9 @@ class RejectApplication(CommandBody):
     """The city or the province turns an application down, with its reasons."""
 
     context: ClassVar[Context] = "submission"
+    authority: ClassVar[Authority] = Authority(
+        ("city", "province"), owned_by="application_id", stage_is_role=True
+    )
 
     application_id: str = Field(min_length=1)
     stage: Literal["city", "province"]
@@ -133,6 +157,9 @@ class DisqualifyApplication(CommandBody):
     """
 
     context: ClassVar[Context] = "submission"
+    authority: ClassVar[Authority] = Authority(
+        ("city", "province"), owned_by="application_id", stage_is_role=True
+    )
 
     application_id: str = Field(min_length=1)
     stage: Literal["city", "province"]
@@ -144,6 +171,7 @@ class LoadZoneCatalogue(CommandBody):
     """The ministry loads an edition of 《中国开发区审核公告目录》 (R-ELIGIBLE-ZONE)."""
 
     context: ClassVar[Context] = "submission"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     edition: str = Field(min_length=1, max_length=200, description="e.g. 2018年版")
     csv_text: str = Field(
@@ -157,12 +185,29 @@ class IntakeMessage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     command_id: UUID
-    command_type: str
-    issued_at: AwareDatetime = Field(description="the effective (business) time of the command")
-    actor: str = Field(min_length=1)
+    command_type: str = Field(max_length=64)
+    issued_at: AwareDatetime = Field(
+        description="when the sender says it issued the command: kept, never read by a rule "
+        "(P-POSTMARK: rules read the time the platform received it)"
+    )
+    actor: str = Field(min_length=1, max_length=128)
     province: ProvinceCode
     correlation_id: UUID
     body: CommandBody
+    _received_at: datetime | None = PrivateAttr(default=None)
+
+    def postmarked(self, received_at: datetime) -> IntakeMessage:
+        """This attempt as the platform received it: ``received_at`` on the platform's clock."""
+        copy = self.model_copy()
+        copy._received_at = received_at
+        return copy
+
+    @property
+    def received_at(self) -> datetime:
+        """The time every rule reads (P-POSTMARK): when the platform received the attempt."""
+        if self._received_at is None:
+            raise RuntimeError("the platform has not postmarked this attempt")
+        return self._received_at
 
     @model_validator(mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from shared.contract.authority import MINISTRY_ONLY, Authority
 from shared.contract.commands import CommandBody
 from shared.contract.events_common import (
     AccidentGrade,
@@ -52,6 +53,7 @@ class OpenEvaluationRound(CommandBody):
     """
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     round_id: RoundId
     programme: Programme
@@ -81,6 +83,7 @@ class FileAnnualMaterials(CommandBody):
     (R-EVAL-MATERIALS; 001 第十九条, 第二十条(一))."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="base_id")
 
     round_id: RoundId
     base_id: Text
@@ -93,6 +96,7 @@ class ReviewAnnualMaterials(CommandBody):
     (R-EVAL-MATERIALS; 001 第二十条(二))."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="base_id")
 
     round_id: RoundId
     base_id: Text
@@ -125,6 +129,7 @@ class RateRound(CommandBody):
     R-FIVE-STAR-LIST); ``notice`` is the results' notice, ``five_star_notice`` the list's."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     round_id: RoundId
     notice: DocumentRef
@@ -136,6 +141,7 @@ class ReportIncident(CommandBody):
     """An environmental incident or production-safety accident at a base (R-REVOKE-INCIDENT)."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = Authority(roles=("province", "ministry"), owned_by="base_id")
 
     base_id: Text
     incident_id: Text
@@ -151,6 +157,7 @@ class RecordInspectionFinding(CommandBody):
     (R-REVOKE-RECTIFY)."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     base_id: Text
     finding_id: Text
@@ -165,6 +172,7 @@ class ConfirmRectification(CommandBody):
     """A finding was rectified on a day, with evidence (R-REVOKE-RECTIFY)."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="base_id")
 
     base_id: Text
     finding_id: Text
@@ -177,6 +185,7 @@ class CheckRectificationDeadlines(CommandBody):
     (default: the command's date) (R-REVOKE-RECTIFY)."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     effective_on: date | None = None
 
@@ -185,6 +194,7 @@ class ReportFraud(CommandBody):
     """Fraud (弄虚作假) found in a titled base's materials (R-FRAUD)."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     base_id: Text
     description: Narrative
@@ -195,6 +205,7 @@ class RequestRename(CommandBody):
     """A province applies to rename a base (R-RENAME; 001 第二十二条)."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="base_id")
 
     base_id: Text
     new_title: Text
@@ -208,6 +219,7 @@ class DecideRename(CommandBody):
     """The ministry approves or refuses a pending rename (R-RENAME)."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     base_id: Text
     approved: ExactBool
@@ -219,6 +231,7 @@ class ChangeTier(CommandBody):
     """The ministry moves a base between tiers (R-TIERS; 004 三), e.g. into the excellence plan."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     base_id: Text
     to_tier: Tier
@@ -230,6 +243,7 @@ class FileActionPlan(CommandBody):
     """A base's rolling three-year development action plan, from ``first_year`` (R-ACTION-PLAN)."""
 
     context: ClassVar[Context] = "evaluation"
+    authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="base_id")
 
     base_id: Text
     first_year: Year

@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from shared.contract.authority import MINISTRY_ONLY, Authority
 from shared.contract.commands import CommandBody
 from shared.contract.events_common import (
     ConsultedMinistry,
@@ -42,6 +43,7 @@ class FormPanel(CommandBody):
     """The ministry names the experts who review one recommended application (R-PROCEDURE)."""
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     application_id: Text
     experts: tuple[PanelExpert, ...] = Field(min_length=1)
@@ -55,6 +57,7 @@ class ScoreApplication(CommandBody):
     """
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = Authority(roles=("expert",), actor_names="expert_id")
 
     application_id: Text
     expert_id: Text
@@ -65,6 +68,7 @@ class RecordSiteVisit(CommandBody):
     """Experts visited the applicant (实地考察, where needed; 001 第十一条(三))."""
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     application_id: Text
     visited_on: date
@@ -77,6 +81,7 @@ class DecideProposedList(CommandBody):
     total reaches ``cut_off`` points, or both."""
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     batch_id: Text
     propose: Ordinal | None = Field(default=None, description="how many to propose, at most")
@@ -93,6 +98,7 @@ class OpenPublicity(CommandBody):
     """Publish a batch's proposed list for 5 working days from the command's date (R-PUBLICITY)."""
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     batch_id: Text
     notice: DocumentRef | None = None
@@ -102,6 +108,7 @@ class FileObjection(CommandBody):
     """An objection to a publicised applicant, on time if before the window closes."""
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = Authority(roles=("public", "province", "ministry"))
 
     publicity_id: Text
     application_id: Text
@@ -114,6 +121,7 @@ class ResolveObjection(CommandBody):
     """The ministry upholds (the title is withheld) or dismisses an objection, with reasons."""
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     publicity_id: Text
     objection_id: Text
@@ -125,6 +133,7 @@ class RecordConsultation(CommandBody):
     """A consulted ministry's opinion; an objection names the applicants it is against."""
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     publicity_id: Text
     ministry: ConsultedMinistry
@@ -150,6 +159,7 @@ class DisqualifyCandidate(CommandBody):
     """
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     application_id: Text
     finding: Narrative
@@ -160,6 +170,7 @@ class ClosePublicity(CommandBody):
     """Close a publicity after its window; the cleared applicants' titles are announced that day."""
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     publicity_id: Text
     announcement: DocumentRef | None = None
@@ -169,6 +180,7 @@ class AcceptCreation(CommandBody):
     """验收 of an EIDB base after its 2-year creation period (R-CREATION-PERIOD)."""
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     base_id: Text
     accepted: ExactBool
@@ -192,6 +204,7 @@ class ImportTitle(CommandBody):
     """
 
     context: ClassVar[Context] = "review"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
 
     programme: Programme
     batch_number: Ordinal | None = Field(
