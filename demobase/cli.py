@@ -98,6 +98,22 @@ def status() -> None:
                 behind,
             )
     console.print(table)
+    _print_quarantine(settings)
+
+
+def _print_quarantine(settings: Settings) -> None:
+    """The registry's quarantine in one line: what it could not apply, and the first of it."""
+    from rich.markup import escape
+
+    from demobase.client import quarantine_summary
+
+    try:
+        rows = registry_get(settings, "/api/quarantine")
+    except ClientError as error:
+        console.print(f"registry quarantine: unknown ({escape(str(error))})")
+        return
+    line = escape(quarantine_summary(rows))
+    console.print(f"[red]{line}[/red]" if rows else line, soft_wrap=True)
 
 
 @app.command()
@@ -219,7 +235,10 @@ def registry_digest() -> None:
 def registry_rebuild(
     batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
 ) -> None:
-    """Drop the registry and replay the event log from sequence 1; print count and digest."""
+    """Replay the event log from sequence 1 into new tables and swap them in when complete;
+    print count and digest. A rebuild that fails leaves the registry as it was."""
+    from nats.errors import Error as NatsError
+
     from services.registry.bootstrap import build_registry
     from services.registry.rebuild import rebuild
     from shared.bus.connection import connect
@@ -244,6 +263,8 @@ def registry_rebuild(
         events, digest = asyncio.run(replay())
     except OSError as error:
         raise fail(f"cannot reach NATS: {error}") from None
+    except (NatsError, TimeoutError) as error:
+        raise fail(f"rebuild failed, the registry is as it was: {error!r}") from None
     typer.echo(f"events: {events}\ndigest: {digest}")
 
 

@@ -176,6 +176,18 @@ def submit_file(
     return asyncio.run(send_command(nats_url, "submission", message))
 
 
+def quarantine_summary(rows: list[dict[str, Any]]) -> str:
+    """One line for ``demobase status``: how many events the registry quarantined, and the first
+    (rows as ``/api/quarantine`` gives them, in log order)."""
+    if not rows:
+        return "registry quarantine: 0 events"
+    first = rows[0]
+    return (
+        f"registry quarantine: {len(rows)} events "
+        f"(first at seq {first['sequence']}: {first['reason']})"
+    )
+
+
 def registry_url(settings: Settings) -> str:
     recorded = settings.var_dir / "registry.url"
     if recorded.exists():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from services.registry import quarantine
 from services.registry.adapters.db import Database
 from services.registry.projections import (
     OutOfOrderError,
@@ -11,8 +12,12 @@ from services.registry.projections import (
     create_tables,
     drop_tables,
     position,
+    swap_tables,
 )
 from shared.bus.consumer import Delivery, TransientError
+
+NEW_TABLES = "new_"
+"""Added to the registry's table prefix for the tables a rebuild fills before they replace it."""
 
 
 class Registry:
@@ -20,9 +25,9 @@ class Registry:
 
     name = "registry"
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, with_indexes: bool = True) -> None:
         self.db = db
-        create_tables(db)
+        create_tables(db, with_indexes=with_indexes)
 
     def position(self, upstream: str) -> int:
         with self.db.transaction() as cursor:
@@ -42,13 +47,44 @@ class Registry:
             raise TransientError(str(error)) from error
 
     def apply_batch(self, stream: str, batch: Sequence[tuple[int, bytes]]) -> int:
-        """Apply events in order in one transaction; return how many were new."""
+        """Apply events in order in one transaction (an event that cannot be applied is
+        quarantined); return how many were new."""
         with self.db.transaction() as cursor:
-            return sum(
-                apply(cursor, self.db.table_prefix, stream, seq, data) for seq, data in batch
-            )
+            new = sum(apply(cursor, self.db.table_prefix, stream, seq, data) for seq, data in batch)
+        quarantine.count(self.db)  # the gauge follows the store
+        return new
 
     def drop(self) -> None:
         """Forget everything; the next events applied start from sequence 1."""
         drop_tables(self.db)
         create_tables(self.db)
+
+    def new_tables(self) -> Registry:
+        """An empty registry in new tables of the same store, for a rebuild to fill while this
+        one serves (what an earlier rebuild left there is dropped)."""
+        new = self.db.with_prefix(self.db.table_prefix + NEW_TABLES)
+        drop_tables(new)
+        return Registry(new, with_indexes=False)
+
+    def replace_with(self, new: Registry, stream: str, *, catch_up: bool = True) -> int | None:
+        """Swap ``new``'s tables in for this registry's, atomically; None once done.
+
+        With ``catch_up``, a registry that has applied more of ``stream`` than ``new`` (the live
+        consumer went on during the rebuild) is not replaced: its position is returned, for
+        ``new`` to reach first. No writer can advance between that check and the swap.
+        """
+        live, staged = self.db.table_prefix, new.db.table_prefix
+        with self.db.transaction() as cursor:
+            self.db.exclusive(cursor, f"{live}position")
+            done = position(cursor, live, stream)[0]
+            if catch_up and done > position(cursor, staged, stream)[0]:
+                return done
+            swap_tables(cursor, live, staged)
+        new.db.close()
+        quarantine.count(self.db)
+        return None
+
+    def discard(self) -> None:
+        """Drop this registry's tables (a rebuild that did not complete)."""
+        drop_tables(self.db)
+        self.db.close()

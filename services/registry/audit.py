@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from services.registry.adapters.db import Database
 from services.registry.projections import GENESIS, chain_link, event_hash
+from shared.contract.subjects import EVENTS_STREAM
 
 
 def checkpoint_message(sequence: int, chain: str) -> bytes:
@@ -142,11 +143,14 @@ def _compare(
 
 
 def recorded_chain(db: Database, first: int, last: int) -> dict[int, tuple[str, str]]:
-    """The registry's event hashes and chain links for a range of sequences."""
+    """The registry's event hashes and chain links for a range of sequences: the timeline's, and
+    the quarantine's (an event it could not apply still holds its place in the chain)."""
+    p = db.table_prefix
     with db.snapshot() as cursor:
         cursor.execute(
-            f"SELECT sequence, event_hash, chain FROM {db.table_prefix}timeline "
-            "WHERE sequence BETWEEN ? AND ? ORDER BY sequence",
-            (first, last),
+            f"SELECT sequence, event_hash, chain FROM {p}timeline WHERE sequence BETWEEN ? AND ? "
+            f"UNION ALL SELECT sequence, event_hash, chain FROM {p}quarantine "
+            "WHERE stream = ? AND sequence BETWEEN ? AND ? ORDER BY 1",
+            (first, last, EVENTS_STREAM, first, last),
         )
         return {int(s): (str(h), str(c)) for s, h, c in cursor.fetchall()}

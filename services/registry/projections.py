@@ -5,6 +5,10 @@ business and recording times, and a link in the hash chain) and updates the entr
 base) it is about. The store records the last sequence it applied in the same transaction, and only
 ever applies the next one, so a live registry and a rebuild can never leave a gap or a duplicate.
 Everything written is computed from the events alone: a rebuild gives the same bytes.
+
+An event that cannot be applied goes to the quarantine (``quarantine.py``) instead of stopping the
+registry: each event is applied inside a SAVEPOINT, so a failed one leaves no partial rows while
+the batch goes on, and its bytes still take their place in the hash chain.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ import hashlib
 import json
 from typing import Any
 
-from services.registry import titles
-from services.registry.adapters.db import Cursor, Database
+from services.registry import quarantine, titles
+from services.registry.adapters.db import CONNECTION_FAULTS, Cursor, Database
 from shared.contract.envelope import Envelope
 
 GENESIS = "0" * 64
@@ -61,15 +65,28 @@ def schema(prefix: str) -> list[str]:
             actor TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,
             correlation_id TEXT NOT NULL, causation_id TEXT, status TEXT, payload TEXT NOT NULL,
             event_hash TEXT NOT NULL, chain TEXT NOT NULL)""",
-        f"CREATE INDEX IF NOT EXISTS {prefix}timeline_subject ON {prefix}timeline (subject_id)",
         f"""CREATE TABLE IF NOT EXISTS {prefix}links (
             sequence BIGINT NOT NULL, subject_id TEXT NOT NULL, status TEXT,
             PRIMARY KEY (sequence, subject_id))""",
-        f"CREATE INDEX IF NOT EXISTS {prefix}links_subject ON {prefix}links (subject_id)",
         *titles.schema(prefix),
         f"""CREATE TABLE IF NOT EXISTS {prefix}batches (
             batch_id TEXT NOT NULL, province TEXT NOT NULL, sequence BIGINT NOT NULL,
             data TEXT NOT NULL, PRIMARY KEY (batch_id, province))""",
+        *quarantine.schema(prefix),
+    ]
+
+
+TABLES = ("position", "entries", "timeline", "links", "batches", *titles.TABLES, "quarantine")
+"""Every table of the registry, ``position`` first (a swap locks it before anything else)."""
+
+INDEXES = (("timeline_subject", "timeline", "subject_id"), ("links_subject", "links", "subject_id"))
+"""The named indexes (name, table, column): only reads need them, so a rebuild adds them last."""
+
+
+def indexes(prefix: str) -> list[str]:
+    return [
+        f"CREATE INDEX IF NOT EXISTS {prefix}{name} ON {prefix}{table} ({column})"
+        for name, table, column in INDEXES
     ]
 
 
@@ -77,16 +94,29 @@ class OutOfOrderError(Exception):
     """A sequence arrived before the one the store expects next (a rebuild is still behind)."""
 
 
-def create_tables(db: Database) -> None:
+def create_tables(db: Database, *, with_indexes: bool = True) -> None:
+    statements = schema(db.table_prefix) + (indexes(db.table_prefix) if with_indexes else [])
     with db.transaction() as cursor:
-        for statement in schema(db.table_prefix):
+        for statement in statements:
             cursor.execute(statement)
 
 
 def drop_tables(db: Database) -> None:
     with db.transaction() as cursor:
-        for table in ("position", "entries", "timeline", "links", "batches", *titles.TABLES):
+        for table in TABLES:
             cursor.execute(f"DROP TABLE IF EXISTS {db.table_prefix}{table}")
+
+
+def swap_tables(cursor: Cursor, live: str, new: str) -> None:
+    """Replace the tables named ``live…`` by those named ``new…``, in the caller's transaction
+    (both engines' DDL is transactional: readers see the old tables or the new, never a mix)."""
+    for name, _, _ in INDEXES:
+        cursor.execute(f"DROP INDEX IF EXISTS {new}{name}")
+    for table in TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS {live}{table}")
+        cursor.execute(f"ALTER TABLE {new}{table} RENAME TO {live}{table}")
+    for statement in indexes(live):
+        cursor.execute(statement)
 
 
 def position(cursor: Cursor, prefix: str, stream: str) -> tuple[int, str]:
@@ -106,15 +136,38 @@ def chain_link(previous: str, hashed: str, sequence: int) -> str:
 
 
 def apply(cursor: Cursor, prefix: str, stream: str, sequence: int, data: bytes) -> bool:
-    """Apply one event at ``sequence``; False if it was applied already. Caller commits."""
+    """Apply one event at ``sequence``, or quarantine it; False if it was applied already.
+    Caller commits."""
     done, chain = position(cursor, prefix, stream)
     if sequence <= done:
         return False
     if sequence != done + 1:
         raise OutOfOrderError(f"{stream} sequence {sequence} arrived, {done + 1} expected")
-    envelope = Envelope.from_json(data)
     hashed = event_hash(data)
     chain = chain_link(chain, hashed, sequence)
+    cursor.execute("SAVEPOINT registry_event")
+    try:
+        _project(cursor, prefix, sequence, data, (hashed, chain))
+    except CONNECTION_FAULTS:
+        raise  # the store's fault, not the event's: the whole batch is retried or stops
+    except Exception as error:  # one event's parse and apply only: recorded and shown, not lost
+        cursor.execute("ROLLBACK TO SAVEPOINT registry_event")
+        quarantine.record(cursor, prefix, stream, sequence, data, error, (hashed, chain))
+    cursor.execute("RELEASE SAVEPOINT registry_event")
+    cursor.execute(
+        f"""INSERT INTO {prefix}position (stream, sequence, chain) VALUES (?, ?, ?)
+            ON CONFLICT (stream) DO UPDATE
+            SET sequence = excluded.sequence, chain = excluded.chain""",
+        (stream, sequence, chain),
+    )
+    return True
+
+
+def _project(
+    cursor: Cursor, prefix: str, sequence: int, data: bytes, link: tuple[str, str]
+) -> None:
+    """Parse one event, validate it against the contract and write every row it makes."""
+    envelope = Envelope.from_json(data)
     status = _update_entry(cursor, prefix, sequence, envelope)
     payload = envelope.payload.model_dump(mode="json")
     _link_related(cursor, prefix, sequence, envelope, payload)
@@ -136,17 +189,9 @@ def apply(cursor: Cursor, prefix: str, stream: str, sequence: int, data: bytes) 
             str(envelope.causation_id) if envelope.causation_id else None,
             status,
             canonical_json(payload),
-            hashed,
-            chain,
+            *link,
         ),
     )
-    cursor.execute(
-        f"""INSERT INTO {prefix}position (stream, sequence, chain) VALUES (?, ?, ?)
-            ON CONFLICT (stream) DO UPDATE
-            SET sequence = excluded.sequence, chain = excluded.chain""",
-        (stream, sequence, chain),
-    )
-    return True
 
 
 def _update_entry(cursor: Cursor, prefix: str, sequence: int, envelope: Envelope) -> str | None:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from services.registry import titles
+from services.registry import quarantine, titles
 from services.registry.adapters.db import Cursor, Database
 from services.registry.projections import canonical_json, position
 
@@ -170,7 +170,8 @@ def applied(db: Database, stream: str) -> tuple[int, str]:
 
 
 def export_lines(db: Database) -> Iterator[str]:
-    """The canonical export: every entry by id, then every timeline line by sequence."""
+    """The canonical export: every entry by id, every timeline line by sequence, links, titles,
+    batches, then every quarantined event by sequence (none: no line)."""
     with db.snapshot() as cursor:
         cursor.execute(
             f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries ORDER BY subject_id"
@@ -192,6 +193,7 @@ def export_lines(db: Database) -> Iterator[str]:
         batches = cursor.fetchall()
         title_tables = {table: _all_rows(cursor, f"{db.table_prefix}{table}")
                         for table in titles.TABLES}  # fmt: skip
+        quarantined = quarantine.rows(cursor, db.table_prefix)
     for row in entries:
         yield canonical_json({"entry": dict(zip(ENTRY_COLUMNS, row, strict=True))})
     for row in timeline:
@@ -214,6 +216,8 @@ def export_lines(db: Database) -> Iterator[str]:
                 }
             }
         )
+    for kept in quarantined:
+        yield canonical_json({"quarantined": kept})
 
 
 def _all_rows(cursor: Cursor, table: str) -> list[tuple[Any, ...]]:

@@ -19,6 +19,15 @@ from shared.config import Settings
 
 Row = tuple[Any, ...]
 
+CONNECTION_FAULTS: tuple[type[Exception], ...] = (
+    sqlite3.OperationalError,
+    sqlite3.InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+"""Faults of the store itself (locked, disk I/O, connection lost): never an event's fault, so
+never quarantined; they propagate as they always did."""
+
 
 class Cursor(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
@@ -34,6 +43,11 @@ class Database(Protocol):
     def transaction(self) -> contextlib.AbstractContextManager[Cursor]: ...
     def snapshot(self) -> contextlib.AbstractContextManager[Cursor]: ...
     def close(self) -> None: ...
+    def with_prefix(self, table_prefix: str) -> Database:
+        """The same store, its tables named with another prefix (a rebuild's new tables)."""
+
+    def exclusive(self, cursor: Cursor, table: str) -> None:
+        """Within a write transaction: keep every other writer and reader of ``table`` out."""
 
 
 class SqliteDatabase:
@@ -83,6 +97,13 @@ class SqliteDatabase:
             connection.close()
             self._local.connection = None
 
+    def with_prefix(self, table_prefix: str) -> SqliteDatabase:
+        return SqliteDatabase(self.path, table_prefix)
+
+    def exclusive(self, cursor: Cursor, table: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` holds the one write lock already, and WAL readers
+        keep the view they started with."""
+
 
 class _PgCursor:
     def __init__(self, cursor: psycopg.Cursor[Row]) -> None:
@@ -130,6 +151,12 @@ class PostgresDatabase:
         if connection is not None:
             connection.close()
             self._local.connection = None
+
+    def with_prefix(self, table_prefix: str) -> PostgresDatabase:
+        return PostgresDatabase(self.conninfo, self.schema, table_prefix)
+
+    def exclusive(self, cursor: Cursor, table: str) -> None:
+        cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
 
 
 def open_database(settings: Settings, name: str = "registry") -> Database:

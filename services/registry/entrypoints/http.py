@@ -8,7 +8,7 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.registry import audit, exports, selection, titles
+from services.registry import audit, exports, quarantine, selection, titles
 from services.registry.adapters.db import Database
 from services.registry.entrypoints import pages
 from services.registry.queries import (
@@ -64,6 +64,14 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
     def registry_digest() -> dict[str, Any]:
         sequence, chain = applied(db, EVENTS_STREAM)
         return {"events": sequence, "chain": chain, "digest": digest(db)}
+
+    @api.get("/api/quarantine", summary="Events of the log the registry could not apply")
+    def quarantined() -> list[dict[str, Any]]:
+        return quarantine.quarantined(db)
+
+    @api.get("/quarantine", response_class=HTMLResponse, include_in_schema=False)
+    def quarantine_page() -> str:
+        return pages.quarantine(quarantine.quarantined(db))
 
     @api.get("/api/batches", summary="Batches as opened and forwarded")
     def list_batches() -> list[dict[str, Any]]:
@@ -184,6 +192,7 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
 
     @api.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
+        quarantine.count(db)  # the gauge as the store holds it (a rebuild may have swapped it)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -208,8 +217,9 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
                    "domain": domain, "stars": stars, "year": year, "q": q}  # fmt: skip
         events = applied(db, EVENTS_STREAM)[0]
         return pages.index(
-            entries, filters, events, selection.batches(db), years, domains(db), shown_year
-        )
+            entries, filters, events, selection.batches(db), years, domains(db), shown_year,
+            quarantined=quarantine.count(db),
+        )  # fmt: skip
 
     @api.get("/entries/{subject_id}", response_class=HTMLResponse, include_in_schema=False)
     def entry_page(subject_id: str) -> str:

@@ -61,6 +61,7 @@ def index(
     years: list[int],
     domains: list[str],
     year: int | None,
+    quarantined: int = 0,
 ) -> str:
     """The list of applications and bases, filtered; stars are those of ``year``."""
     form = (
@@ -105,10 +106,35 @@ def index(
         f"projected from the event log ({events} events). "
         '<a href="/docs">HTTP API</a> · <a href="/api/digest">digest</a> · '
         '<a href="/revocations">revocations</a> · export <a href="/api/export.csv">CSV</a> '
-        '<a href="/api/export.xlsx">xlsx</a></p>'
+        '<a href="/api/export.xlsx">xlsx</a> · '
+        f'<a href="/quarantine"{_alarm(quarantined)}>quarantine: {quarantined} events</a></p>'
         f"{_batch_links(batches)}{_year_links(years)}{form}<p>{len(entries)} shown</p>{table}"
     )
     return _page("demobase registry", body)
+
+
+def _alarm(quarantined: int) -> str:
+    return ' class="rejected"' if quarantined else ""
+
+
+def quarantine(rows: list[dict[str, Any]]) -> str:
+    """The events of the log the registry could not apply, each with why (issue 12, part 4)."""
+    lines = "".join(
+        f"<tr><td>{escape(r['stream'])}</td><td>{r['sequence']}</td>"
+        f"<td><code>{escape(r['event_id'] or '—')}</code></td>"
+        f"<td>{escape(r['event_type'] or '—')}</td><td>{escape(r['error_type'])}</td>"
+        f"<td>{escape(r['reason'])}</td><td><pre>{escape(r['excerpt'])}</pre></td>"
+        f"<td><code>{escape(r['event_hash'][:16])}…</code></td></tr>"
+        for r in rows
+    )
+    body = (
+        '<p><a href="/">← registry</a></p><h1>Quarantine</h1>'
+        f"<p>{len(rows)} events of the log that the registry could not apply. Each keeps its "
+        "place in the hash chain; the registry went on with the next one.</p>"
+        "<table><tr><th>stream</th><th>seq</th><th>event id</th><th>event</th><th>error</th>"
+        f"<th>reason</th><th>bytes (start)</th><th>hash</th></tr>{lines}</table>"
+    )
+    return _page("quarantine", body)
 
 
 def _stars(entry: dict[str, Any], year: int | None) -> str:
