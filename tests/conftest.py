@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from nats.aio.client import Client
 
+from shared.bus.connection import connect
 from shared.bus.server import EmbeddedNats
 from shared.config import Settings
 
@@ -24,6 +26,16 @@ def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def nc(nats_server: EmbeddedNats) -> AsyncIterator[Client]:
+    """A client of that server (no stream created: each test says which it needs)."""
+    client = await connect(nats_server.url, "test")
+    try:
+        yield client
+    finally:
+        await client.drain()
 
 
 def _postgres_env() -> dict[str, str]:

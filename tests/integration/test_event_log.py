@@ -4,7 +4,7 @@ and deduplication by ``Nats-Msg-Id`` that cannot be used to squat another publis
 from __future__ import annotations
 
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,6 @@ from nats.js.errors import ServerError
 
 from services.submission.application import SubmissionApplication
 from services.submission.bootstrap import build_application
-from shared.bus.connection import connect
 from shared.bus.relay import OutboxConflictError, OutboxRelay
 from shared.bus.seam import Seam
 from shared.bus.server import EmbeddedNats, free_port, server_binary
@@ -36,15 +35,6 @@ from tests.support import wait_until
 pytestmark = pytest.mark.integration
 
 SUBJECT = "bases.v1.submission.430000.ApplicationSubmitted"
-
-
-@pytest.fixture
-async def nc(nats_server: EmbeddedNats) -> AsyncIterator[Client]:
-    client = await connect(nats_server.url, "test-event-log")
-    try:
-        yield client
-    finally:
-        await client.drain()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import asyncio
 import json
 import sqlite3
 import urllib.request
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -33,7 +33,6 @@ from services.registry.projections import chain_link, event_hash
 from services.registry.quarantine import quarantined
 from services.registry.queries import applied, digest, find_entry, list_entries
 from services.registry.rebuild import rebuild
-from shared.bus.connection import connect
 from shared.bus.consumer import Delivery
 from shared.bus.server import EmbeddedNats
 from shared.bus.streams import ensure_streams
@@ -103,15 +102,6 @@ async def publish(js: JetStreamContext, events: list[tuple[str, bytes]]) -> list
         ack = await js.publish(subject, data, headers={"Nats-Msg-Id": str(uuid4())})
         sequences.append(int(ack.seq))
     return sequences
-
-
-@pytest.fixture
-async def nc(nats_server: EmbeddedNats) -> AsyncIterator[Client]:
-    client = await connect(nats_server.url, "test-quarantine")
-    try:
-        yield client
-    finally:
-        await client.drain()
 
 
 @pytest.fixture
