@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 import structlog
@@ -53,6 +54,17 @@ class Delivery:
     subject: str
     data: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    received_at: datetime | None = None
+    """When the server stored the message on its stream: an attempt's postmark (P-POSTMARK)."""
+
+
+def delivery_of(stream: str, message: Msg) -> Delivery:
+    """The delivery of a JetStream message, with its stream sequence and stored time."""
+    meta = message.metadata
+    return Delivery(
+        stream, int(meta.sequence.stream), message.subject, message.data,
+        dict(message.headers or {}), received_at=meta.timestamp,
+    )  # fmt: skip
 
 
 class TrackedHandler(Protocol):
@@ -175,9 +187,7 @@ class TrackedConsumer:
         if sequence <= self.position:
             await message.ack()  # already processed: redelivery changes nothing
             return
-        delivery = Delivery(
-            self.stream, sequence, message.subject, message.data, dict(message.headers or {})
-        )
+        delivery = delivery_of(self.stream, message)
         started = time.perf_counter()
         msg_id = delivery.headers.get("Nats-Msg-Id")  # event id on the log, command id on intake
         try:
@@ -210,8 +220,7 @@ class TrackedConsumer:
             if sequence <= self.position:
                 await message.ack()  # already processed: redelivery changes nothing
                 continue
-            delivery = Delivery(self.stream, sequence, message.subject, message.data,
-                                dict(message.headers or {}))  # fmt: skip
+            delivery = delivery_of(self.stream, message)
             fresh.append((message, delivery))
         if not fresh:
             return True
