@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,12 +21,29 @@ from uuid import UUID, uuid5
 
 import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProcessRecorder,
+    Tracking,
+)
 
 from shared.config import Settings
 from shared.rules import not_found
 
 A = TypeVar("A", bound=Application[UUID])
+
+STORE_FAULTS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    sqlite3.OperationalError,
+    sqlite3.InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+"""Faults of a store itself (unreachable, locked, connection lost): never an attempt's or an
+event's fault, so waited out and retried, never refused."""
 
 OUTBOX = "outbox"
 """The tracking name under which the relay records the last notification it published."""

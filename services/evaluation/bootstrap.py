@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.evaluation.application import EvaluationApplication, translate
 from services.evaluation.config import SERVICE, EvaluationSettings
-from services.evaluation.entrypoints.commands import commands
+from services.evaluation.entrypoints.commands import commands, owners
 from services.evaluation.policies import LOG, reactions
 from services.evaluation.scheduler import RectificationWatch
 from shared.bus.connection import Credentials
@@ -29,7 +29,9 @@ def build(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
         credentials=Credentials.from_settings(settings),
-        handler=ServiceHandler(app, commands=commands(app), reactions=reactions(app)),
+        handler=ServiceHandler(
+            app, commands=commands(app), reactions=reactions(app), owners=owners(app)
+        ),
         subscriptions=(
             Subscription(EVENTS_STREAM, LOG),
             Subscription(INTAKE_STREAM, intake_filter("evaluation")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.submission.application import SubmissionApplication
 from services.submission.config import SERVICE
-from services.submission.entrypoints.commands import commands
+from services.submission.entrypoints.commands import commands, owners
 from services.submission.integration import translate
 from services.submission.policies import SUSPENSIONS, reactions
 from shared.bus.connection import Credentials
@@ -25,7 +25,9 @@ def build(settings: Settings) -> ServiceRuntime:
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
         credentials=Credentials.from_settings(settings),
-        handler=ServiceHandler(app, commands=commands(app), reactions=reactions(app)),
+        handler=ServiceHandler(
+            app, commands=commands(app), reactions=reactions(app), owners=owners(app)
+        ),
         subscriptions=(
             Subscription(INTAKE_STREAM, intake_filter("submission")),
             Subscription(EVENTS_STREAM, SUSPENSIONS),

@@ -128,9 +128,10 @@ class Ministry:
         self.url = url
 
     async def send(
-        self, command_type: str, body: dict[str, Any], when: datetime, province: str = MINISTRY
+        self, command_type: str, body: dict[str, Any], when: datetime, province: str = MINISTRY,
+        actor: str = "ministry:planning",
     ) -> IntakeDecision:
-        message = intake_message(command_type, body, province, "ministry:planning", when)
+        message = intake_message(command_type, body, province, actor, when)
         return await send_command(self.url, "review", message)
 
     async def object_to(self, application_id: str, when: datetime, province: str) -> IntakeDecision:
@@ -174,7 +175,9 @@ async def reviewed_and_decided(ministry: Ministry) -> list[IntakeDecision]:
         for number, expert in enumerate(("E1", "E2", "E3")):
             sections = {s: points + number for s in SECTIONS}
             body = {"application_id": application_id, "expert_id": expert, "sections": sections}
-            decisions.append(await ministry.send("ScoreApplication", body, at("2026-06-10")))
+            decisions.append(await ministry.send(  # each expert through the ministry's account
+                "ScoreApplication", body, at("2026-06-10"), actor=f"expert:{expert}"
+            ))  # fmt: skip
     body = {"batch_id": BATCH, "propose": 3}
     decisions.append(await ministry.send("DecideProposedList", body, at("2026-06-20")))
     return decisions

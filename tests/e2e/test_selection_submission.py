@@ -134,7 +134,8 @@ async def test_r_quotas_fuzhou_may_put_forward_two_parks_and_the_third_is_refuse
 async def test_r_procedure_steps_are_taken_in_order_and_once(
     nats_server: EmbeddedNats, platform: tuple[Any, ...], sqlite_settings: Settings
 ) -> None:
-    """R-PROCEDURE: no recommendation before the city review, none twice, none by others."""
+    """R-PROCEDURE: no recommendation before the city review, none twice; P-AUTHORITY: none by
+    another province."""
     desk = Desk(nats_server.url)
     async with running(*platform):
         await desk.open_eidb_batch()
@@ -149,7 +150,8 @@ async def test_r_procedure_steps_are_taken_in_order_and_once(
             lambda: (e := find_entry(db, park)) and e["status"] == "recommended" and e
         )
     assert rules(too_early) == ["R-PROCEDURE"] and "submitted" in str(too_early.problems[0])
-    assert rules(by_another) == ["R-PROCEDURE"]
+    assert rules(by_another) == ["P-AUTHORITY"]
+    assert by_another.problems[0].given == f"{park} of province {FUJIAN}"
     assert first.accepted and first.recorded == "ProvinciallyRecommended"
     assert rules(second) == ["R-PROCEDURE"]
     types = [line["event_type"] for line in entry["timeline"]]
@@ -191,7 +193,8 @@ async def test_a_province_rejects_an_application_with_its_reasons_on_the_log(
         await desk.open_eidb_batch()
         park = await desk.apply(FUJIAN, "泉州市", "泉州储能园")
         decision = await desk.send("RejectApplication", {"application_id": park, "stage": "city",
-                                   "reasons": ["材料不完整"]}, FUJIAN, "2026-04-01")  # fmt: skip
+                                   "reasons": ["材料不完整"]}, FUJIAN, "2026-04-01",
+                                   actor="city:泉州市")  # fmt: skip
         rejected = await wait_until(lambda: _logged(nats_server.url, "ApplicationRejected"))
     assert decision.accepted and decision.recorded == "ApplicationRejected"
     assert rejected[0].payload.model_dump()["stage"] == "city"
@@ -217,7 +220,7 @@ async def test_r_fraud_found_during_eidb_selection_disqualifies_the_application(
             "evidence": evidence}, FUJIAN, "2026-04-06")  # fmt: skip
         by_city = await desk.send("DisqualifyApplication", {
             "application_id": firm, "stage": "city", "finding": "专利证书伪造",
-            "evidence": evidence}, FUJIAN, "2026-04-01")  # fmt: skip
+            "evidence": evidence}, FUJIAN, "2026-04-01", actor="city:厦门市")  # fmt: skip
         then_recommended = await desk.recommend(FUJIAN, park, "2026-04-08")
         db = build_registry(sqlite_settings).db
         counts = await wait_until(
@@ -252,7 +255,8 @@ async def test_r_summary_table_lists_a_provinces_recommendations_and_the_funnel_
             ).accepted
             assert (await desk.recommend(FUJIAN, application, "2026-04-08")).accepted
         await desk.send("RejectApplication", {"application_id": dropped, "stage": "city",
-                        "reasons": ["择优未推荐"]}, FUJIAN, "2026-04-02")  # fmt: skip
+                        "reasons": ["择优未推荐"]}, FUJIAN, "2026-04-02",
+                        actor="city:宁德市")  # fmt: skip
         db = build_registry(sqlite_settings).db
         await wait_until(lambda: funnel(db, "EIDB-2026-1")["rejected_by_city"] == 1)
         table = summary_table(db, "EIDB-2026-1", FUJIAN)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from services.evaluation.application import EvaluationApplication
-from shared.bus.handler import Command
+from services.evaluation.domain.base import Base
+from shared.bus.handler import Command, owned
+from shared.contract.authority import Owner
 from shared.contract.commands import IntakeDecision, IntakeMessage
 from shared.contract.commands_evaluation import ReviewAnnualMaterials
 
@@ -50,3 +52,8 @@ def commands(app: EvaluationApplication) -> dict[str, Command]:
         "ChangeTier": decided(app.change_tier, "TierChanged"),
         "FileActionPlan": decided(app.file_action_plan, "ActionPlanFiled"),
     }
+
+
+def owners(app: EvaluationApplication) -> dict[str, Owner]:
+    """Whose bases they are, for the authority of a province (P-AUTHORITY)."""
+    return {"base_id": owned(app, Base)}

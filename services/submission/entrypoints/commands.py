@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from services.submission.application import SubmissionApplication
-from shared.bus.handler import Command, problems_of_violations
+from services.submission.domain.application import Application
+from shared.bus.handler import Command, owned, problems_of_violations
+from shared.contract.authority import Owner
 from shared.contract.commands import IntakeDecision, IntakeMessage
 from shared.metrics import EVENTS_REJECTED
 from shared.rules import Violation
@@ -47,3 +49,8 @@ def commands(app: SubmissionApplication) -> dict[str, Command]:
         "DisqualifyApplication": decided(app.disqualify, "ApplicationRejected", "application_id"),
         "LoadZoneCatalogue": decided(app.load_catalogue, None, "edition"),  # kept in the store
     }
+
+
+def owners(app: SubmissionApplication) -> dict[str, Owner]:
+    """Whose applications they are, for the authority of a city or a province (P-AUTHORITY)."""
+    return {"application_id": owned(app, Application)}
