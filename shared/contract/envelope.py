@@ -8,7 +8,9 @@ uses strict types: once published, a version is never changed in place; a new sh
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
@@ -157,6 +159,92 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
-def loads_strict(data: bytes | str) -> Any:
-    """``json.loads`` that refuses duplicate keys (DESIGN.md, "Validation has gaps")."""
-    return json.loads(data, object_pairs_hook=_no_duplicates)
+MAX_JSON_DEPTH = 32
+"""Arrays and objects inside each other, at most: an attempt's form is about 7 deep, an event
+about 6; Python's parser recurses once per level and stops the process at about 1,000."""
+MAX_NUMBER_CHARS = 40
+"""The longest number literal read: ``int()`` of a long literal is slow, and nothing in the
+contract needs more than a score, a count or a year."""
+MAX_EXPONENT = 30
+"""The largest decimal exponent of a number, either way: ``1e-999999`` would be read as 0.0 and
+``1e999`` as infinity, neither of which the sender wrote."""
+
+
+class JsonLimitError(ValueError):
+    """A JSON text beyond one of the limits read before (or while) parsing it, with the figures."""
+
+    def __init__(self, reason: str, required: str, given: str) -> None:
+        self.reason, self.required, self.given = reason, required, given
+        super().__init__(f"{reason} (required: {required}; given: {given})")
+
+
+_STRING_OR_BRACKET = r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]'
+"""A whole string (its escapes skipped, or unterminated to the end), or one bracket."""
+_TOKENS_BYTES = re.compile(_STRING_OR_BRACKET.encode(), re.DOTALL)
+_TOKENS_TEXT = re.compile(_STRING_OR_BRACKET, re.DOTALL)
+_OPENING = frozenset((b"[", b"{", "[", "{"))
+
+
+def json_depth(data: bytes | str, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep arrays and objects nest in ``data``, read in one pass without parsing (brackets
+    inside strings do not count); :class:`JsonLimitError` as soon as it passes ``limit``.
+
+    The text need not be valid JSON: a closing bracket too many only lowers the count, and
+    the parser refuses such a text afterwards.
+    """
+    tokens = _TOKENS_BYTES if isinstance(data, bytes) else _TOKENS_TEXT
+    depth = deepest = 0
+    for match in tokens.finditer(data):  # type: ignore[arg-type]
+        token = match.group()
+        if token in _OPENING:
+            depth += 1
+            if depth > limit:
+                raise JsonLimitError(
+                    "arrays and objects nest too deep", f"at most {limit} levels",
+                    f"more than {limit} (at character {match.start()})",
+                )  # fmt: skip
+            deepest = max(deepest, depth)
+        elif len(token) == 1 and token not in (b'"', '"'):
+            depth -= 1
+    return deepest
+
+
+def _checked_number(literal: str) -> str:
+    if len(literal) > MAX_NUMBER_CHARS:
+        raise JsonLimitError(
+            "a number is too long", f"at most {MAX_NUMBER_CHARS} characters",
+            f"{literal[:20]}… ({len(literal)} characters)",
+        )  # fmt: skip
+    value = Decimal(literal)
+    exponent = value.adjusted() if value else int(value.as_tuple().exponent)
+    if abs(exponent) > MAX_EXPONENT:
+        raise JsonLimitError(
+            "a number is too large or too small", f"a decimal exponent within ±{MAX_EXPONENT}",
+            f"{literal} (exponent {exponent})",
+        )  # fmt: skip
+    return literal
+
+
+def _parse_int(literal: str) -> int:
+    return int(_checked_number(literal))
+
+
+def _parse_float(literal: str) -> float:
+    return float(_checked_number(literal))
+
+
+def _parse_constant(name: str) -> Any:
+    raise JsonLimitError("a number is not finite", "a finite number", name)
+
+
+def loads_strict(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` that refuses duplicate keys (DESIGN.md, "Validation has gaps") and texts
+    beyond the limits (P-LIMITS): nesting deeper than ``max_depth``, checked before parsing; a
+    number literal longer than :data:`MAX_NUMBER_CHARS` or with a decimal exponent beyond
+    :data:`MAX_EXPONENT`; ``NaN`` and ``Infinity``. Numbers are read as ``json`` reads them
+    (``int`` and ``float``)."""
+    json_depth(data, max_depth)
+    return json.loads(
+        data, object_pairs_hook=_no_duplicates, parse_int=_parse_int, parse_float=_parse_float,
+        parse_constant=_parse_constant,
+    )  # fmt: skip

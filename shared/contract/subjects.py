@@ -22,7 +22,10 @@ the subject token, never a payload field (DESIGN.md, "Identity comes from the su
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Literal, NamedTuple
+
+from shared.contract.provinces import MINISTRY, PROVINCES
 
 Context = Literal["submission", "review", "evaluation"]
 CONTEXTS: tuple[Context, ...] = ("submission", "review", "evaluation")
@@ -56,6 +59,58 @@ def dead_letter_subject(intake: str) -> str:
 def intake_filter(context: Context) -> str:
     """Every intake subject of one context, for the owning service's consumer."""
     return f"intake.v1.{context}.>"
+
+
+COMMAND_TOKEN = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
+"""A command type as the subject's last token: a class name of the contract, at most 64 long."""
+INTAKE_FORM = "intake.v1.<context>.<province>.<CommandType>"
+
+
+class IntakeSubject(NamedTuple):
+    """The tokens of an intake subject that was checked whole."""
+
+    context: Context
+    province: str
+    command_type: str
+
+
+class SubjectError(ValueError):
+    """A subject that is not of the form its stream promises: what was required, what was given."""
+
+    def __init__(self, reason: str, required: str, given: str) -> None:
+        self.reason, self.required, self.given = reason, required, given
+        super().__init__(f"{reason} (required: {required}; given: {given})")
+
+
+def parse_intake_subject(subject: str) -> IntakeSubject:
+    """The tokens of an ``intake.v1`` subject, each checked, or :class:`SubjectError`.
+
+    Five tokens; a context of the platform; the code of a provincial authority (``provinces.py``)
+    or the ministry's ``000000``; a command type shaped as the contract's class names. The stream
+    takes ``intake.v1.>`` and a province may publish on ``intake.v1.*.<code>.>``, so any number of
+    tokens can reach a service: nothing after this check reads a token that was not checked.
+    """
+    shown = subject[:200]
+    tokens = subject.split(".")
+    if len(tokens) != 5:
+        raise SubjectError(f"the subject has {len(tokens)} tokens, not the 5 of an intake subject",
+                           f"{INTAKE_FORM} (5 tokens)", shown)  # fmt: skip
+    root, version, context, province, command = tokens
+    if (root, version) != ("intake", "v1"):
+        raise SubjectError("the subject is not an intake.v1 subject", INTAKE_FORM, shown)
+    if context not in CONTEXTS:
+        raise SubjectError("the subject names no context of the platform",
+                           f"one of {', '.join(CONTEXTS)}", context[:100])  # fmt: skip
+    if province != MINISTRY and province not in PROVINCES:
+        raise SubjectError(
+            "the subject names no provincial authority",
+            f"a 6-digit code of shared/contract/provinces.py or {MINISTRY}", province[:100],
+        )  # fmt: skip
+    if not COMMAND_TOKEN.fullmatch(command):
+        raise SubjectError("the subject's last token is not a command type",
+                           "a command type such as SubmitApplication (a capital, then at most "
+                           "63 letters and digits)", command[:100])  # fmt: skip
+    return IntakeSubject(context, province, command)
 
 
 def province_of(subject: str) -> str:
