@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,16 +24,27 @@ from pydantic import (
 
 from shared.contract.authority import MINISTRY_ONLY, Authority
 from shared.contract.events_common import (
+    FEW_MAX,
+    ID_MAX,
+    NAME_MAX,
+    TEXT_MAX,
     Category,
     CityQuota,
     Deadline,
     DocumentRef,
+    ExactBool,
+    Id,
+    Key,
+    Name,
     Narrative,
+    Ordinal,
+    PlatformDatetime,
     PriorityGround,
     Programme,
+    Province,
+    Title,
 )
 from shared.contract.nested import validate_nested
-from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context, intake_subject
 
 
@@ -63,6 +73,12 @@ class CommandBody(BaseModel):
 COMMAND_TYPES: dict[str, type[CommandBody]] = {}
 
 
+PreliminaryScore = Annotated[
+    Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False)
+]
+"""A province's preliminary score of an application, out of 100."""
+
+
 class SubmitApplication(CommandBody):
     """An applicant's application, sent by its province (R-PROCEDURE, R-MATERIALS)."""
 
@@ -71,14 +87,20 @@ class SubmitApplication(CommandBody):
 
     programme: Programme
     category: Category
-    name: str = Field(min_length=1, max_length=200, description="the park's or enterprise's name")
-    applicant: str = Field(min_length=1, max_length=200, description="申报单位名称")
+    name: str = Field(
+        min_length=1, max_length=NAME_MAX, description="the park's or enterprise's name"
+    )
+    applicant: str = Field(min_length=1, max_length=NAME_MAX, description="申报单位名称")
     city: str | None = Field(default=None, max_length=50)
     domain: str = Field(min_length=1, max_length=50, description="示范内容 / 创建领域")
-    uscc: str | None = Field(default=None, description="统一社会信用代码 (enterprises)")
-    zone: str | None = Field(default=None, max_length=200, description="所在开发区 (parks)")
-    batch_id: str | None = None
-    form: dict[str, Any] = Field(default_factory=dict, description="the application form")
+    uscc: str | None = Field(
+        default=None, max_length=ID_MAX, description="统一社会信用代码 (enterprises)"
+    )
+    zone: str | None = Field(default=None, max_length=NAME_MAX, description="所在开发区 (parks)")
+    batch_id: str | None = Field(default=None, max_length=ID_MAX)
+    form: dict[Key, Any] = Field(
+        default_factory=dict, max_length=FEW_MAX, description="the application form"
+    )
 
 
 class OpenBatch(CommandBody):
@@ -89,13 +111,13 @@ class OpenBatch(CommandBody):
 
     batch_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     programme: Programme
-    number: int = Field(ge=1, strict=True)
-    title: str = Field(min_length=1)
+    number: Ordinal
+    title: Title
     notice: DocumentRef
-    domains: tuple[str, ...] = Field(min_length=1)
-    categories: tuple[Category, ...] = Field(min_length=1)
-    deadlines: tuple[Deadline, ...] = Field(min_length=1)
-    suspended_provinces: tuple[ProvinceCode, ...] = ()
+    domains: tuple[Name, ...] = Field(min_length=1, max_length=FEW_MAX)
+    categories: tuple[Category, ...] = Field(min_length=1, max_length=FEW_MAX)
+    deadlines: tuple[Deadline, ...] = Field(min_length=1, max_length=FEW_MAX)
+    suspended_provinces: tuple[Province, ...] = Field(default=(), max_length=FEW_MAX)
 
 
 class ForwardBatch(CommandBody):
@@ -104,11 +126,11 @@ class ForwardBatch(CommandBody):
     context: ClassVar[Context] = "submission"
     authority: ClassVar[Authority] = Authority(roles=("province",))
 
-    batch_id: str = Field(min_length=1)
+    batch_id: Id
     notice: DocumentRef
-    city_review: bool = Field(strict=True)
-    deadlines: tuple[Deadline, ...] = ()
-    quotas: tuple[CityQuota, ...] = ()
+    city_review: ExactBool
+    deadlines: tuple[Deadline, ...] = Field(default=(), max_length=FEW_MAX)
+    quotas: tuple[CityQuota, ...] = Field(default=(), max_length=FEW_MAX)
 
 
 class ReviewByCity(CommandBody):
@@ -117,9 +139,9 @@ class ReviewByCity(CommandBody):
     context: ClassVar[Context] = "submission"
     authority: ClassVar[Authority] = Authority(roles=("city",), owned_by="application_id")
 
-    application_id: str = Field(min_length=1)
-    city: str = Field(min_length=1)
-    rank: int = Field(ge=1, strict=True)
+    application_id: Id
+    city: Name
+    rank: Ordinal
     summary_table: DocumentRef | None = None
 
 
@@ -129,10 +151,10 @@ class RecommendApplication(CommandBody):
     context: ClassVar[Context] = "submission"
     authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="application_id")
 
-    application_id: str = Field(min_length=1)
+    application_id: Id
     recommendation: DocumentRef
-    preliminary_score: Decimal | None = Field(default=None, ge=0, le=100)
-    priority: tuple[PriorityGround, ...] = ()
+    preliminary_score: PreliminaryScore | None = None
+    priority: tuple[PriorityGround, ...] = Field(default=(), max_length=FEW_MAX)
 
 
 class RejectApplication(CommandBody):
@@ -143,9 +165,11 @@ class RejectApplication(CommandBody):
         ("city", "province"), owned_by="application_id", stage_is_role=True
     )
 
-    application_id: str = Field(min_length=1)
+    application_id: Id
     stage: Literal["city", "province"]
-    reasons: tuple[str, ...] = Field(min_length=1)
+    reasons: tuple[Annotated[str, Field(max_length=TEXT_MAX)], ...] = Field(
+        min_length=1, max_length=FEW_MAX
+    )
 
 
 class DisqualifyApplication(CommandBody):
@@ -161,10 +185,10 @@ class DisqualifyApplication(CommandBody):
         ("city", "province"), owned_by="application_id", stage_is_role=True
     )
 
-    application_id: str = Field(min_length=1)
+    application_id: Id
     stage: Literal["city", "province"]
     finding: Narrative
-    evidence: tuple[DocumentRef, ...] = Field(min_length=1)
+    evidence: tuple[DocumentRef, ...] = Field(min_length=1, max_length=FEW_MAX)
 
 
 class LoadZoneCatalogue(CommandBody):
@@ -173,7 +197,7 @@ class LoadZoneCatalogue(CommandBody):
     context: ClassVar[Context] = "submission"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    edition: str = Field(min_length=1, max_length=200, description="e.g. 2018年版")
+    edition: str = Field(min_length=1, max_length=NAME_MAX, description="e.g. 2018年版")
     csv_text: str = Field(
         min_length=1, max_length=2_000_000, description="name,province_code,level"
     )
@@ -186,12 +210,12 @@ class IntakeMessage(BaseModel):
 
     command_id: UUID
     command_type: str = Field(max_length=64)
-    issued_at: AwareDatetime = Field(
+    issued_at: PlatformDatetime = Field(
         description="when the sender says it issued the command: kept, never read by a rule "
         "(P-POSTMARK: rules read the time the platform received it)"
     )
-    actor: str = Field(min_length=1, max_length=128)
-    province: ProvinceCode
+    actor: str = Field(min_length=1, max_length=ID_MAX)
+    province: Province
     correlation_id: UUID
     body: CommandBody
     _received_at: datetime | None = PrivateAttr(default=None)
@@ -250,7 +274,7 @@ class IntakeDecision(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     command_id: UUID | None
-    accepted: bool
+    accepted: ExactBool
     recorded: str | None = Field(default=None, description="the event type recorded on the log")
     subject_id: str | None = None
     problems: tuple[Problem, ...] = ()
@@ -269,7 +293,7 @@ class AttemptRefused(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     service: str
-    intake_sequence: int = Field(ge=1, description="the attempt's sequence on INTAKE")
+    intake_sequence: Ordinal = Field(description="the attempt's sequence on INTAKE")
     intake_subject: str
     command_type: str = Field(description="the subject's last token")
     decision: IntakeDecision

@@ -9,7 +9,6 @@ applies for renames and files action plans. Every command's ``issued_at`` is its
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
@@ -17,16 +16,21 @@ from pydantic import Field, model_validator
 from shared.contract.authority import MINISTRY_ONLY, Authority
 from shared.contract.commands import CommandBody
 from shared.contract.events_common import (
+    FEW_MAX,
+    MANY_MAX,
     AccidentGrade,
     Deadline,
     DocumentRef,
     EnvironmentalGrade,
     ExactBool,
+    Id,
     IncidentKind,
+    Name,
     Narrative,
+    PlatformDate,
     Programme,
-    Text,
     Tier,
+    Title,
     ValueObject,
     Year,
 )
@@ -59,7 +63,7 @@ class OpenEvaluationRound(CommandBody):
     programme: Programme
     evaluation_year: Year
     notice: DocumentRef
-    deadlines: tuple[Deadline, ...] = Field(min_length=1)
+    deadlines: tuple[Deadline, ...] = Field(min_length=1, max_length=FEW_MAX)
     non_filer_rule: NonFilerRule
     star_mapping: StarMapping
     weights: ScoringWeights
@@ -68,7 +72,7 @@ class OpenEvaluationRound(CommandBody):
 class DevelopmentReport(ValueObject):
     """年度发展报告: its sections written in (2,000 characters each at most), or a document."""
 
-    sections: tuple[ReportSection, ...] = ()
+    sections: tuple[ReportSection, ...] = Field(default=(), max_length=FEW_MAX)
     document: DocumentRef | None = None
 
     @model_validator(mode="after")
@@ -86,7 +90,7 @@ class FileAnnualMaterials(CommandBody):
     authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="base_id")
 
     round_id: RoundId
-    base_id: Text
+    base_id: Id
     report_form: AnnualFigures
     development_report: DevelopmentReport
 
@@ -99,9 +103,9 @@ class ReviewAnnualMaterials(CommandBody):
     authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="base_id")
 
     round_id: RoundId
-    base_id: Text
+    base_id: Id
     outcome: Literal["forward", "return"]
-    reasons: tuple[Narrative, ...] = ()
+    reasons: tuple[Narrative, ...] = Field(default=(), max_length=FEW_MAX)
 
     @model_validator(mode="after")
     def _reasons_to_return(self) -> ReviewAnnualMaterials:
@@ -116,7 +120,7 @@ class Assessment(ValueObject):
     ``statistics``, where given, are the statistical agencies' figures, which prevail over the
     base's own (001 第十条)."""
 
-    base_id: Text
+    base_id: Id
     qualitative: Mark
     innovation: Mark
     green: Mark
@@ -134,7 +138,7 @@ class RateRound(CommandBody):
     round_id: RoundId
     notice: DocumentRef
     five_star_notice: DocumentRef
-    assessments: tuple[Assessment, ...] = ()
+    assessments: tuple[Assessment, ...] = Field(default=(), max_length=MANY_MAX)
 
 
 class ReportIncident(CommandBody):
@@ -143,13 +147,13 @@ class ReportIncident(CommandBody):
     context: ClassVar[Context] = "evaluation"
     authority: ClassVar[Authority] = Authority(roles=("province", "ministry"), owned_by="base_id")
 
-    base_id: Text
-    incident_id: Text
+    base_id: Id
+    incident_id: Id
     kind: IncidentKind
     grade: EnvironmentalGrade | AccidentGrade | None = None
-    happened_on: date
+    happened_on: PlatformDate
     description: Narrative
-    evidence: tuple[DocumentRef, ...] = ()
+    evidence: tuple[DocumentRef, ...] = Field(default=(), max_length=FEW_MAX)
 
 
 class RecordInspectionFinding(CommandBody):
@@ -159,13 +163,13 @@ class RecordInspectionFinding(CommandBody):
     context: ClassVar[Context] = "evaluation"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    base_id: Text
-    finding_id: Text
-    inspection: Text
+    base_id: Id
+    finding_id: Id
+    inspection: Name
     area: Literal["生态环保", "安全生产"]
     description: Narrative
-    rectify_by: date
-    evidence: tuple[DocumentRef, ...] = ()
+    rectify_by: PlatformDate
+    evidence: tuple[DocumentRef, ...] = Field(default=(), max_length=FEW_MAX)
 
 
 class ConfirmRectification(CommandBody):
@@ -174,10 +178,10 @@ class ConfirmRectification(CommandBody):
     context: ClassVar[Context] = "evaluation"
     authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="base_id")
 
-    base_id: Text
-    finding_id: Text
-    rectified_on: date
-    evidence: tuple[DocumentRef, ...] = Field(min_length=1)
+    base_id: Id
+    finding_id: Id
+    rectified_on: PlatformDate
+    evidence: tuple[DocumentRef, ...] = Field(min_length=1, max_length=FEW_MAX)
 
 
 class CheckRectificationDeadlines(CommandBody):
@@ -187,7 +191,7 @@ class CheckRectificationDeadlines(CommandBody):
     context: ClassVar[Context] = "evaluation"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    effective_on: date | None = None
+    effective_on: PlatformDate | None = None
 
 
 class ReportFraud(CommandBody):
@@ -196,9 +200,9 @@ class ReportFraud(CommandBody):
     context: ClassVar[Context] = "evaluation"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    base_id: Text
+    base_id: Id
     description: Narrative
-    evidence: tuple[DocumentRef, ...] = Field(min_length=1)
+    evidence: tuple[DocumentRef, ...] = Field(min_length=1, max_length=FEW_MAX)
 
 
 class RequestRename(CommandBody):
@@ -207,8 +211,8 @@ class RequestRename(CommandBody):
     context: ClassVar[Context] = "evaluation"
     authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="base_id")
 
-    base_id: Text
-    new_title: Text
+    base_id: Id
+    new_title: Title
     cause: Literal["行政区划调整", "开发区名称变更", "开发区范围变更"]
     leading_industry_changed: ExactBool
     boundaries_changed: ExactBool = Field(description="四至范围 changed")
@@ -221,7 +225,7 @@ class DecideRename(CommandBody):
     context: ClassVar[Context] = "evaluation"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    base_id: Text
+    base_id: Id
     approved: ExactBool
     decision: DocumentRef
     reason: Narrative | None = None
@@ -233,7 +237,7 @@ class ChangeTier(CommandBody):
     context: ClassVar[Context] = "evaluation"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    base_id: Text
+    base_id: Id
     to_tier: Tier
     reason: Narrative
     decision: DocumentRef | None = None
@@ -245,6 +249,6 @@ class FileActionPlan(CommandBody):
     context: ClassVar[Context] = "evaluation"
     authority: ClassVar[Authority] = Authority(roles=("province",), owned_by="base_id")
 
-    base_id: Text
+    base_id: Id
     first_year: Year
     plan: DocumentRef

@@ -8,7 +8,6 @@ an objection is on time or late by it, a publicity closes and titles are announc
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
@@ -16,27 +15,32 @@ from pydantic import Field, model_validator
 from shared.contract.authority import MINISTRY_ONLY, Authority
 from shared.contract.commands import CommandBody
 from shared.contract.events_common import (
+    FEW_MAX,
+    MANY_MAX,
     ConsultedMinistry,
     DocumentRef,
     ExactBool,
+    Id,
+    Name,
     Narrative,
     Ordinal,
+    Phrase,
+    PlatformDate,
     Programme,
+    Province,
     Score,
-    Text,
     ValueObject,
 )
-from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context
 
 
 class PanelExpert(ValueObject):
     """One expert of a panel, with what decides a conflict of interest (回避)."""
 
-    expert_id: Text
-    name: Text
-    province: ProvinceCode = Field(description="GB/T 2260 code of the province the expert is from")
-    organisation: Text = Field(description="工作单位")
+    expert_id: Id
+    name: Name
+    province: Province = Field(description="GB/T 2260 code of the province the expert is from")
+    organisation: Name = Field(description="工作单位")
 
 
 class FormPanel(CommandBody):
@@ -45,8 +49,8 @@ class FormPanel(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    application_id: Text
-    experts: tuple[PanelExpert, ...] = Field(min_length=1)
+    application_id: Id
+    experts: tuple[PanelExpert, ...] = Field(min_length=1, max_length=FEW_MAX)
 
 
 class ScoreApplication(CommandBody):
@@ -59,9 +63,9 @@ class ScoreApplication(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = Authority(roles=("expert",), actor_names="expert_id")
 
-    application_id: Text
-    expert_id: Text
-    sections: dict[str, Score] = Field(min_length=1)
+    application_id: Id
+    expert_id: Id
+    sections: dict[Name, Score] = Field(min_length=1, max_length=FEW_MAX)
 
 
 class RecordSiteVisit(CommandBody):
@@ -70,9 +74,9 @@ class RecordSiteVisit(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    application_id: Text
-    visited_on: date
-    experts: tuple[Text, ...] = ()
+    application_id: Id
+    visited_on: PlatformDate
+    experts: tuple[Id, ...] = Field(default=(), max_length=FEW_MAX)
     findings: Narrative | None = None
 
 
@@ -83,7 +87,7 @@ class DecideProposedList(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    batch_id: Text
+    batch_id: Id
     propose: Ordinal | None = Field(default=None, description="how many to propose, at most")
     cut_off: Score | None = Field(default=None, description="the least mean total proposed")
 
@@ -100,7 +104,7 @@ class OpenPublicity(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    batch_id: Text
+    batch_id: Id
     notice: DocumentRef | None = None
 
 
@@ -110,11 +114,11 @@ class FileObjection(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = Authority(roles=("public", "province", "ministry"))
 
-    publicity_id: Text
-    application_id: Text
+    publicity_id: Id
+    application_id: Id
     source: Literal["public", "财政部", "生态环境部", "商务部"]
     grounds: Narrative
-    evidence: tuple[DocumentRef, ...] = ()
+    evidence: tuple[DocumentRef, ...] = Field(default=(), max_length=FEW_MAX)
 
 
 class ResolveObjection(CommandBody):
@@ -123,8 +127,8 @@ class ResolveObjection(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    publicity_id: Text
-    objection_id: Text
+    publicity_id: Id
+    objection_id: Id
     outcome: Literal["upheld", "dismissed"]
     reasoning: Narrative
 
@@ -135,11 +139,13 @@ class RecordConsultation(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    publicity_id: Text
+    publicity_id: Id
     ministry: ConsultedMinistry
     opinion: Literal["no_objection", "objection"]
     remarks: Narrative | None = None
-    objected: tuple[Text, ...] = Field(default=(), description="application ids objected to")
+    objected: tuple[Id, ...] = Field(
+        default=(), max_length=MANY_MAX, description="application ids objected to"
+    )
 
     @model_validator(mode="after")
     def _objection_names_applicants(self) -> RecordConsultation:
@@ -161,9 +167,9 @@ class DisqualifyCandidate(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    application_id: Text
+    application_id: Id
     finding: Narrative
-    evidence: tuple[DocumentRef, ...] = Field(min_length=1)
+    evidence: tuple[DocumentRef, ...] = Field(min_length=1, max_length=FEW_MAX)
 
 
 class ClosePublicity(CommandBody):
@@ -172,7 +178,7 @@ class ClosePublicity(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    publicity_id: Text
+    publicity_id: Id
     announcement: DocumentRef | None = None
 
 
@@ -182,7 +188,7 @@ class AcceptCreation(CommandBody):
     context: ClassVar[Context] = "review"
     authority: ClassVar[Authority] = MINISTRY_ONLY
 
-    base_id: Text
+    base_id: Id
     accepted: ExactBool
     score: Score | None = None
     report: DocumentRef
@@ -210,8 +216,10 @@ class ImportTitle(CommandBody):
     batch_number: Ordinal | None = Field(
         default=None, description="the batch that awarded it, where the record says"
     )
-    province: ProvinceCode = Field(description="the base's province (the ministry sends this)")
-    name: Text = Field(description="the base's zone or park (所在地)")
-    showcase: Text = Field(description="示范内容, e.g. 装备制造(工程机械)")
-    announced_on: date = Field(description="the announcement's date (or its latest possible one)")
+    province: Province = Field(description="the base's province (the ministry sends this)")
+    name: Name = Field(description="the base's zone or park (所在地)")
+    showcase: Phrase = Field(description="示范内容, e.g. 装备制造(工程机械)")
+    announced_on: PlatformDate = Field(
+        description="the announcement's date (or its latest possible one)"
+    )
     announcement: DocumentRef

@@ -4,19 +4,60 @@ Enumerations are ``Literal`` aliases, so a value outside the rules is refused at
 AsyncAPI document lists the allowed values. Numbers are exact integers with bounds (see
 :data:`ExactInt`). Value objects are frozen and forbid extra fields, like the payloads that carry
 them.
+
+Everything a sender writes is bounded (P-STRICT): every string by a length (the figures below),
+every list by a number of items, every decimal by its digits and a range (finite: no NaN or
+Infinity), every date by :data:`PlatformDate`'s years.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from shared.contract.provinces import ProvinceCode
+from shared.contract.provinces import check_province
+
+ID_MAX: Final = 128
+"""Characters of an id: of an application, base, batch, publicity, objection, finding, expert."""
+
+NAME_MAX: Final = 200
+"""Characters of a name: a park's, an enterprise's, an applicant's, a zone's, a city's, an
+expert's or an organisation's; a domain, a section of a scoring sheet, a document's number."""
+
+PHRASE_MAX: Final = 500
+"""Characters of a phrase made of names: a base's 示范内容 (a form's text is at most 500), the
+dotted path of a field."""
+
+TITLE_MAX: Final = 1000
+"""Characters of a title made of phrases: a base's (R-TITLE-NAME), a document's."""
+
+TEXT_MAX: Final = 4000
+"""Characters of free text no rule caps: a reason, a message, the figures of a rule shown."""
+
+NARRATIVE_MAX: Final = 2000
+"""Characters of a narrative section: R-MATERIALS caps them at 2,000."""
+
+URL_MAX: Final = 2048
+"""Characters of a URL."""
+
+FEW_MAX: Final = 100
+"""Items of a list a sender writes out: documents, deadlines, domains, experts, reasons."""
+
+MANY_MAX: Final = 10_000
+"""Items of a list with one item per application, base or problem: a publicity's entries, a
+round's participants, the reasons an application is refused."""
+
+INT_MAX: Final = 2**53 - 1
+"""The largest integer every JSON reader holds exactly."""
+
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2100
+"""The years of every date and time of the platform (the first NIID batch was called in 2009)."""
 
 Programme = Literal["NIID", "EIDB"]
 """NIID: 国家新型工业化产业示范基地; EIDB: 国家新兴产业发展示范基地."""
@@ -80,9 +121,10 @@ RevocationRule = Literal["R-REVOKE-INCIDENT", "R-REVOKE-RECTIFY", "R-REVOKE-2STA
 
 
 def _exact_int(value: object) -> object:
-    # The envelope validates a payload with strict=False (so that JSON strings become dates and
-    # UUIDs), and lax mode overrides even Field(strict=True): it would take 3.0, True and "3" for
-    # an int. Checking the type before pydantic does keeps integers exact on every path.
+    # The envelope and the intake validate a payload strictly as JSON (shared.contract.nested), but
+    # the services rebuild payloads from their own records with strict=False, and lax mode
+    # overrides even Field(strict=True): it would take 3.0, True and "3" for an int. Checking the
+    # type before pydantic does keeps integers exact on every path.
     if type(value) is not int:
         raise PydanticCustomError(
             "int_type", "Input should be an integer, not {kind}", {"kind": type(value).__name__}
@@ -109,8 +151,8 @@ _EXACT = BeforeValidator(_exact_int)
 ExactInt = Annotated[int, _EXACT]
 """An ``int`` that refuses floats, booleans and strings, whatever the validation mode."""
 
-Count = Annotated[int, Field(ge=0), _EXACT]
-Ordinal = Annotated[int, Field(ge=1), _EXACT]
+Count = Annotated[int, Field(ge=0, le=INT_MAX), _EXACT]
+Ordinal = Annotated[int, Field(ge=1, le=INT_MAX), _EXACT]
 """A 1-based number: batch numbers, ranks, 序号, stream sequences."""
 
 Stars = Annotated[int, Field(ge=1, le=5), _EXACT]
@@ -119,15 +161,78 @@ Stars = Annotated[int, Field(ge=1, le=5), _EXACT]
 Year = Annotated[int, Field(ge=2009, le=2100), _EXACT]
 """A calendar year; the first NIID batch was called in 2009."""
 
-Score = Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2)]
+Score = Annotated[
+    Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2, allow_inf_nan=False)
+]
 """An expert or evaluation score; a decimal so that it serialises exactly (as a string)."""
 
-Text = Annotated[str, Field(min_length=1)]
-Narrative = Annotated[str, Field(min_length=1, max_length=2000)]
+Id = Annotated[str, Field(min_length=1, max_length=ID_MAX)]
+"""An id: of an application, a base, a batch, a publicity, an objection, a finding, an expert."""
+
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
+"""A name (see :data:`NAME_MAX`)."""
+
+Phrase = Annotated[str, Field(min_length=1, max_length=PHRASE_MAX)]
+"""A phrase made of names, e.g. a base's 示范内容 装备制造(工程机械)."""
+
+Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]
+"""A base's or a document's title."""
+
+Text = Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
+"""Free text no rule caps: a reason, a message."""
+
+Narrative = Annotated[str, Field(min_length=1, max_length=NARRATIVE_MAX)]
 """Free text of one section; R-MATERIALS caps narrative sections at 2,000 characters."""
 
-RuleId = Annotated[str, Field(pattern=r"^R-[A-Z0-9]+(-[A-Z0-9]+)*$")]
+Key = Annotated[str, Field(max_length=NAME_MAX)]
+"""A key of a form or a report as JSON."""
+
+RuleId = Annotated[str, Field(max_length=ID_MAX, pattern=r"^R-[A-Z0-9]+(-[A-Z0-9]+)*$")]
 """A rule ID of RULES.md, e.g. ``R-THRESHOLDS``."""
+
+Province = Annotated[str, Field(max_length=6), AfterValidator(check_province)]
+"""A :data:`~shared.contract.provinces.ProvinceCode` whose length is checked before it is looked
+up (so that a refusal never repeats a long input)."""
+
+
+D = TypeVar("D", bound=date)
+
+
+def _in_platform_years(value: D) -> D:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "Input should fall in the years {first} to {last}, not {year}",
+            {"first": FIRST_YEAR, "last": LAST_YEAR, "year": value.year},
+        )
+    return value
+
+
+_YEARS = AfterValidator(_in_platform_years)
+
+PlatformDate = Annotated[
+    date,
+    _YEARS,
+    Field(
+        json_schema_extra={
+            "formatMinimum": f"{FIRST_YEAR}-01-01",
+            "formatMaximum": f"{LAST_YEAR}-12-31",
+        }
+    ),
+]
+"""A date in the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`, as JSON ``YYYY-MM-DD``."""
+
+PlatformDatetime = Annotated[
+    AwareDatetime,
+    _YEARS,
+    Field(
+        json_schema_extra={
+            "formatMinimum": f"{FIRST_YEAR}-01-01T00:00:00Z",
+            "formatMaximum": f"{LAST_YEAR}-12-31T23:59:59Z",
+        }
+    ),
+]
+"""A time with its time zone, in the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
 
 
 class ValueObject(BaseModel):
@@ -142,9 +247,15 @@ class RuleViolation(ValueObject):
     rule_id: RuleId | None = Field(
         default=None, description="None when the refusal is about form, not a rule"
     )
-    field: str | None = Field(default=None, description="dotted path of the field in question")
-    required: str | None = Field(default=None, description="what the rule requires, as shown")
-    given: str | None = Field(default=None, description="what the applicant gave, as shown")
+    field: str | None = Field(
+        default=None, max_length=PHRASE_MAX, description="dotted path of the field in question"
+    )
+    required: str | None = Field(
+        default=None, max_length=TEXT_MAX, description="what the rule requires, as shown"
+    )
+    given: str | None = Field(
+        default=None, max_length=TEXT_MAX, description="what the applicant gave, as shown"
+    )
     message: Text
 
 
@@ -158,25 +269,27 @@ class EventRef(ValueObject):
 class DocumentRef(ValueObject):
     """Evidence: a document by title, its number (文号) and the digest of the file kept."""
 
-    title: Text
-    number: str | None = Field(default=None, description="文号, e.g. 工信厅规函〔2026〕101号")
-    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    url: str | None = None
+    title: Title
+    number: str | None = Field(
+        default=None, max_length=NAME_MAX, description="文号, e.g. 工信厅规函〔2026〕101号"
+    )
+    sha256: str | None = Field(default=None, max_length=64, pattern=r"^[0-9a-f]{64}$")
+    url: str | None = Field(default=None, max_length=URL_MAX)
 
 
 class Deadline(ValueObject):
     """R-DEADLINES: submissions to ``level`` are due by ``due`` (postmark date counts)."""
 
     level: Level = Field(description="who receives: cities, the province, the ministry")
-    due: date
-    province: ProvinceCode | None = Field(default=None, description="None: every province")
+    due: PlatformDate
+    province: Province | None = Field(default=None, description="None: every province")
     postmark_counts: ExactBool = True
 
 
 class CityQuota(ValueObject):
     """R-QUOTAS: how many of one category a city may recommend (city None: every other city)."""
 
-    city: str | None = None
+    city: str | None = Field(default=None, max_length=NAME_MAX)
     category: Category
     minimum: Count = 0
     maximum: Ordinal
@@ -185,20 +298,20 @@ class CityQuota(ValueObject):
 class SectionScore(ValueObject):
     """One section of the expert scoring sheet (附件4/5: 发展基础 ... 保障措施, domain points)."""
 
-    section: Text
+    section: Name
     score: Score
 
 
 class PublicityEntry(ValueObject):
     """One applicant on a publicised list, with the title it is proposed for."""
 
-    application_id: Text
-    name: Text
-    proposed_title: Text
+    application_id: Id
+    name: Name
+    proposed_title: Title
 
 
 class FiveStarEntry(ValueObject):
     """One base on a year's five-star list (R-FIVE-STAR-LIST)."""
 
-    base_id: Text
-    title: Text
+    base_id: Id
+    title: Title

@@ -7,7 +7,6 @@ An evaluation round is a batch of the evaluation (subject kind ``batch``; its id
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -15,6 +14,8 @@ from pydantic import Field, model_validator
 
 from shared.contract.envelope import EventPayload, SubjectKind
 from shared.contract.events_common import (
+    FEW_MAX,
+    MANY_MAX,
     AccidentGrade,
     ConsultedMinistry,
     Count,
@@ -23,19 +24,23 @@ from shared.contract.events_common import (
     EnvironmentalGrade,
     EventRef,
     FiveStarEntry,
+    Id,
     IncidentKind,
+    Key,
+    Name,
     Narrative,
     Ordinal,
+    PlatformDate,
     Programme,
+    Province,
     RevocationRule,
     Score,
     Stars,
-    Text,
     Tier,
+    Title,
     ValueObject,
     Year,
 )
-from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context
 
 NonFilerRule = Literal["one_star", "figures_alone", "exclude"]
@@ -62,16 +67,20 @@ Indicator = Literal[
 ScorePartName = Literal["quantitative", "qualitative", "innovation", "green", "digital"]
 """The parts of a round's score (001 第二十条(三)): figures, experts' marks, special evaluations."""
 
-Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)]
+Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4, allow_inf_nan=False)]
 """A share of a whole, 0 to 1: a weight of a part, a quota of a star."""
 
-Mark = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Mark = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False)]
 """A mark out of 100: an expert's or a special evaluation's, or a normalised figure."""
 
-Figure = Annotated[Decimal, Field(ge=-1000, le=10**9, max_digits=14, decimal_places=4)]
+Figure = Annotated[
+    Decimal, Field(ge=-1000, le=10**9, max_digits=14, decimal_places=4, allow_inf_nan=False)
+]
 """A figure of the annual report form, exact (a decimal, serialised as a string)."""
 
-IndicatorWeight = Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2)]
+IndicatorWeight = Annotated[
+    Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False)
+]
 """The relative weight of one quantitative indicator within the quantitative part."""
 
 
@@ -102,17 +111,17 @@ class ReportSection(ValueObject):
 class Participant(ValueObject):
     """A base taking part in a round."""
 
-    base_id: Text
-    title: Text
-    province: ProvinceCode
+    base_id: Id
+    title: Title
+    province: Province
 
 
 class Exclusion(ValueObject):
     """A base of the programme not rated in a round, and why."""
 
-    base_id: Text
-    title: Text
-    province: ProvinceCode
+    base_id: Id
+    title: Title
+    province: Province
     reason: ExclusionReason
     detail: Narrative
 
@@ -162,7 +171,7 @@ class ScoringWeights(ValueObject):
     innovation: Share
     green: Share
     digital: Share
-    indicators: dict[Indicator, IndicatorWeight] = Field(min_length=1)
+    indicators: dict[Indicator, IndicatorWeight] = Field(min_length=1, max_length=FEW_MAX)
 
     @model_validator(mode="after")
     def _parts_make_a_whole(self) -> ScoringWeights:
@@ -184,7 +193,7 @@ class ScorePart(ValueObject):
 class ProvinceResult(ValueObject):
     """One province's results in a round (R-STARS: results go to the provinces)."""
 
-    province: ProvinceCode
+    province: Province
     five: Count = 0
     four: Count = 0
     three: Count = 0
@@ -207,17 +216,17 @@ class EvaluationRoundOpened(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "batch"
 
-    batch_id: Text = Field(description="the round's id")
+    batch_id: Id = Field(description="the round's id")
     programme: Programme
     evaluation_year: Year
-    announced_by: date
+    announced_by: PlatformDate
     notice: DocumentRef
-    deadlines: tuple[Deadline, ...] = ()
+    deadlines: tuple[Deadline, ...] = Field(default=(), max_length=FEW_MAX)
     non_filer_rule: NonFilerRule = "one_star"
     star_mapping: StarMapping | None = None
     weights: ScoringWeights | None = None
-    participants: tuple[Participant, ...] = ()
-    exclusions: tuple[Exclusion, ...] = ()
+    participants: tuple[Participant, ...] = Field(default=(), max_length=MANY_MAX)
+    exclusions: tuple[Exclusion, ...] = Field(default=(), max_length=MANY_MAX)
 
 
 class AnnualReportSubmitted(EventPayload):
@@ -231,12 +240,14 @@ class AnnualReportSubmitted(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
-    batch_id: Text = Field(description="the evaluation round")
+    base_id: Id
+    batch_id: Id = Field(description="the evaluation round")
     evaluation_year: Year
-    report_form: dict[str, Any] = Field(default_factory=dict, description="年度报表")
+    report_form: dict[Key, Any] = Field(
+        default_factory=dict, max_length=FEW_MAX, description="年度报表"
+    )
     development_report: DocumentRef = Field(description="年度发展报告")
-    sections: tuple[ReportSection, ...] = ()
+    sections: tuple[ReportSection, ...] = Field(default=(), max_length=FEW_MAX)
 
 
 class AnnualMaterialsReturned(EventPayload):
@@ -248,10 +259,10 @@ class AnnualMaterialsReturned(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
-    batch_id: Text = Field(description="the evaluation round")
+    base_id: Id
+    batch_id: Id = Field(description="the evaluation round")
     evaluation_year: Year
-    reasons: tuple[Narrative, ...] = Field(min_length=1)
+    reasons: tuple[Narrative, ...] = Field(min_length=1, max_length=FEW_MAX)
 
 
 class MaterialsMissing(EventPayload):
@@ -261,10 +272,10 @@ class MaterialsMissing(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
-    batch_id: Text = Field(description="the evaluation round")
+    base_id: Id
+    batch_id: Id = Field(description="the evaluation round")
     evaluation_year: Year
-    due: date = Field(description="the deadline to the ministry")
+    due: PlatformDate = Field(description="the deadline to the ministry")
     rule: NonFilerRule = Field(description="what the round does with a non-filer")
 
 
@@ -279,12 +290,12 @@ class StarRated(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
-    batch_id: Text = Field(description="the evaluation round")
+    base_id: Id
+    batch_id: Id = Field(description="the evaluation round")
     evaluation_year: Year
     stars: Stars
     score: Score | None = None
-    parts: tuple[ScorePart, ...] = ()
+    parts: tuple[ScorePart, ...] = Field(default=(), max_length=FEW_MAX)
     rank: Ordinal | None = Field(default=None, description="rank by score among those scored")
     materials: Literal["forwarded", "missing"] = "forwarded"
 
@@ -296,14 +307,16 @@ class EvaluationResultsPublished(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "batch"
 
-    batch_id: Text = Field(description="the evaluation round")
+    batch_id: Id = Field(description="the evaluation round")
     programme: Programme
     evaluation_year: Year
     notice: DocumentRef
-    copied_to: tuple[ConsultedMinistry, ...] = ("财政部", "生态环境部", "商务部")
+    copied_to: tuple[ConsultedMinistry, ...] = Field(
+        default=("财政部", "生态环境部", "商务部"), max_length=FEW_MAX
+    )
     rated: Count
-    by_province: tuple[ProvinceResult, ...] = ()
-    not_rated: tuple[Exclusion, ...] = ()
+    by_province: tuple[ProvinceResult, ...] = Field(default=(), max_length=FEW_MAX)
+    not_rated: tuple[Exclusion, ...] = Field(default=(), max_length=MANY_MAX)
 
 
 class FiveStarListPublished(EventPayload):
@@ -312,10 +325,10 @@ class FiveStarListPublished(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "batch"
 
-    batch_id: Text = Field(description="the evaluation round")
+    batch_id: Id = Field(description="the evaluation round")
     programme: Programme
     evaluation_year: Year
-    bases: tuple[FiveStarEntry, ...]
+    bases: tuple[FiveStarEntry, ...] = Field(max_length=MANY_MAX)
     notice: DocumentRef
 
 
@@ -330,13 +343,13 @@ class IncidentReported(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
-    incident_id: Text
+    base_id: Id
+    incident_id: Id
     kind: IncidentKind
     grade: EnvironmentalGrade | AccidentGrade | None = None
-    happened_on: date
+    happened_on: PlatformDate
     description: Narrative
-    evidence: tuple[DocumentRef, ...] = ()
+    evidence: tuple[DocumentRef, ...] = Field(default=(), max_length=FEW_MAX)
 
     @model_validator(mode="after")
     def _grade_fits_kind(self) -> IncidentReported:
@@ -359,13 +372,13 @@ class InspectionFindingRecorded(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
-    finding_id: Text
-    inspection: Text = Field(description="the national special inspection (专项督察)")
+    base_id: Id
+    finding_id: Id
+    inspection: Name = Field(description="the national special inspection (专项督察)")
     area: Literal["生态环保", "安全生产"]
     description: Narrative
-    rectify_by: date
-    evidence: tuple[DocumentRef, ...] = ()
+    rectify_by: PlatformDate
+    evidence: tuple[DocumentRef, ...] = Field(default=(), max_length=FEW_MAX)
 
 
 class RectificationConfirmed(EventPayload):
@@ -374,10 +387,10 @@ class RectificationConfirmed(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
-    finding_id: Text
-    rectified_on: date
-    evidence: tuple[DocumentRef, ...] = Field(min_length=1)
+    base_id: Id
+    finding_id: Id
+    rectified_on: PlatformDate
+    evidence: tuple[DocumentRef, ...] = Field(min_length=1, max_length=FEW_MAX)
 
 
 class TitleRenamed(EventPayload):
@@ -390,9 +403,9 @@ class TitleRenamed(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
-    old_title: Text
-    new_title: Text
+    base_id: Id
+    old_title: Title
+    new_title: Title
     cause: Literal["行政区划调整", "开发区名称变更", "开发区范围变更"]
     published_with_year: Year
     request: DocumentRef = Field(description="the province's request")
@@ -415,10 +428,10 @@ class TitleRevoked(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
+    base_id: Id
     rule_id: RevocationRule
     reason: Narrative
-    causing_events: tuple[EventRef, ...] = Field(min_length=1)
+    causing_events: tuple[EventRef, ...] = Field(min_length=1, max_length=MANY_MAX)
 
 
 class FraudDetected(EventPayload):
@@ -431,10 +444,10 @@ class FraudDetected(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
+    base_id: Id
     programme: Programme
     description: Narrative
-    evidence: tuple[DocumentRef, ...] = Field(min_length=1)
+    evidence: tuple[DocumentRef, ...] = Field(min_length=1, max_length=FEW_MAX)
 
 
 class TierChanged(EventPayload):
@@ -443,7 +456,7 @@ class TierChanged(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
+    base_id: Id
     from_tier: Tier | None = None
     to_tier: Tier
     reason: Narrative
@@ -462,7 +475,7 @@ class ActionPlanFiled(EventPayload):
     context: ClassVar[Context] = "evaluation"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
+    base_id: Id
     first_year: Year
     last_year: Year
     plan: DocumentRef

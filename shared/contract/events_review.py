@@ -6,7 +6,6 @@ consultations, the award of titles and the acceptance of EIDB bases after creati
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
@@ -14,24 +13,34 @@ from pydantic import Field, model_validator
 
 from shared.contract.envelope import EventPayload, SubjectKind
 from shared.contract.events_common import (
+    FEW_MAX,
+    MANY_MAX,
     Category,
     ConsultedMinistry,
     DocumentRef,
+    Id,
+    Name,
     Narrative,
     Ordinal,
+    Phrase,
+    PlatformDate,
     PriorityGround,
     Programme,
     PublicityEntry,
     Score,
     SectionScore,
-    Text,
+    Title,
 )
 from shared.contract.subjects import Context
 
-MeanScore = Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=4)]
+MeanScore = Annotated[
+    Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=4, allow_inf_nan=False)
+]
 """A mean of experts' totals, in points, to four decimal places."""
 
-NormalisedScore = Annotated[Decimal, Field(ge=-1000, le=1000, max_digits=8, decimal_places=4)]
+NormalisedScore = Annotated[
+    Decimal, Field(ge=-1000, le=1000, max_digits=8, decimal_places=4, allow_inf_nan=False)
+]
 """A mean of z-scores: signed, without unit, to four decimal places."""
 
 
@@ -50,12 +59,12 @@ class ExpertReviewCompleted(EventPayload):
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "application"
 
-    application_id: Text
-    batch_id: Text
-    panel: tuple[Text, ...] = Field(min_length=1, description="the experts' ids")
-    sections: tuple[SectionScore, ...] = ()
+    application_id: Id
+    batch_id: Id
+    panel: tuple[Id, ...] = Field(min_length=1, max_length=FEW_MAX, description="the experts' ids")
+    sections: tuple[SectionScore, ...] = Field(default=(), max_length=FEW_MAX)
     total: Score
-    site_visited_on: date | None = Field(default=None, description="实地考察, where needed")
+    site_visited_on: PlatformDate | None = Field(default=None, description="实地考察, where needed")
     outcome: Literal["proposed", "not_proposed"]
     remarks: Narrative | None = None
     raw_mean: MeanScore | None = Field(default=None, description="mean of the experts' totals")
@@ -64,7 +73,9 @@ class ExpertReviewCompleted(EventPayload):
     )
     rank: Ordinal | None = Field(default=None, description="place in the batch, 1 the best")
     priority: tuple[PriorityGround, ...] = Field(
-        default=(), description="R-PRIORITY grounds, the tie-break on equal scores"
+        default=(),
+        max_length=FEW_MAX,
+        description="R-PRIORITY grounds, the tie-break on equal scores",
     )
 
 
@@ -78,14 +89,16 @@ class PublicityOpened(EventPayload):
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "publicity"
 
-    publicity_id: Text
-    batch_id: Text
+    publicity_id: Id
+    batch_id: Id
     programme: Programme
-    published_on: date
-    first_day: date
-    last_day: date
-    entries: tuple[PublicityEntry, ...] = Field(min_length=1)
-    consulted: tuple[ConsultedMinistry, ...] = ("财政部", "生态环境部", "商务部")
+    published_on: PlatformDate
+    first_day: PlatformDate
+    last_day: PlatformDate
+    entries: tuple[PublicityEntry, ...] = Field(min_length=1, max_length=MANY_MAX)
+    consulted: tuple[ConsultedMinistry, ...] = Field(
+        default=("财政部", "生态环境部", "商务部"), max_length=FEW_MAX
+    )
     notice: DocumentRef | None = None
 
     @model_validator(mode="after")
@@ -105,7 +118,7 @@ class ConsultationAnswered(EventPayload):
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "publicity"
 
-    publicity_id: Text
+    publicity_id: Id
     ministry: ConsultedMinistry
     opinion: Literal["no_objection", "objection"]
     remarks: Narrative | None = None
@@ -121,12 +134,12 @@ class ObjectionFiled(EventPayload):
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "publicity"
 
-    publicity_id: Text
-    objection_id: Text
-    application_id: Text
+    publicity_id: Id
+    objection_id: Id
+    application_id: Id
     source: Literal["public", "财政部", "生态环境部", "商务部"]
     grounds: Narrative
-    evidence: tuple[DocumentRef, ...] = ()
+    evidence: tuple[DocumentRef, ...] = Field(default=(), max_length=FEW_MAX)
 
 
 class ObjectionResolved(EventPayload):
@@ -135,9 +148,9 @@ class ObjectionResolved(EventPayload):
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "publicity"
 
-    publicity_id: Text
-    objection_id: Text
-    application_id: Text
+    publicity_id: Id
+    objection_id: Id
+    application_id: Id
     outcome: Literal["upheld", "dismissed"]
     reasoning: Narrative
 
@@ -153,12 +166,12 @@ class CandidateDisqualified(EventPayload):
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "application"
 
-    application_id: Text
-    batch_id: Text
+    application_id: Id
+    batch_id: Id
     stage: Literal["review", "publicity"]
     rule_id: Literal["R-FRAUD"] = "R-FRAUD"
     finding: Narrative
-    evidence: tuple[DocumentRef, ...] = Field(min_length=1)
+    evidence: tuple[DocumentRef, ...] = Field(min_length=1, max_length=FEW_MAX)
 
 
 class PublicityClosed(EventPayload):
@@ -171,10 +184,10 @@ class PublicityClosed(EventPayload):
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "publicity"
 
-    publicity_id: Text
-    batch_id: Text
-    cleared: tuple[Text, ...]
-    withheld: tuple[Text, ...] = ()
+    publicity_id: Id
+    batch_id: Id
+    cleared: tuple[Id, ...] = Field(max_length=MANY_MAX)
+    withheld: tuple[Id, ...] = Field(default=(), max_length=MANY_MAX)
 
     @model_validator(mode="after")
     def _disjoint(self) -> PublicityClosed:
@@ -196,18 +209,18 @@ class TitleAwarded(EventPayload):
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
-    application_id: Text
-    batch_id: Text
+    base_id: Id
+    application_id: Id
+    batch_id: Id
     programme: Programme
     category: Category
-    name: Text
-    domain: Text = Field(description="示范内容 (NIID) or 创建领域 (EIDB)")
-    location: Text = Field(description="所在地: the zone or the city")
-    title: Text
-    announced_on: date
+    name: Name
+    domain: Phrase = Field(description="示范内容 (NIID) or 创建领域 (EIDB)")
+    location: Name = Field(description="所在地: the zone or the city")
+    title: Title
+    announced_on: PlatformDate
     announcement: DocumentRef
-    under_creation_until: date | None = None
+    under_creation_until: PlatformDate | None = None
 
     @model_validator(mode="after")
     def _creation_period_for_eidb_only(self) -> TitleAwarded:
@@ -229,8 +242,8 @@ class CreationAccepted(EventPayload):
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
-    title: Text = Field(description="the title it now holds as a demonstration base")
+    base_id: Id
+    title: Title = Field(description="the title it now holds as a demonstration base")
     score: Score | None = None
     report: DocumentRef
 
@@ -241,7 +254,7 @@ class CreationAcceptanceFailed(EventPayload):
     context: ClassVar[Context] = "review"
     subject_kind: ClassVar[SubjectKind] = "base"
 
-    base_id: Text
+    base_id: Id
     reason: Narrative
     score: Score | None = None
     report: DocumentRef

@@ -6,27 +6,36 @@ recommendation, city quotas and province suspensions (DESIGN.md, services).
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
 from shared.contract.envelope import EventPayload, SubjectKind
 from shared.contract.events_common import (
+    FEW_MAX,
+    ID_MAX,
+    MANY_MAX,
+    NAME_MAX,
+    TEXT_MAX,
     Category,
     CityQuota,
     Deadline,
     DocumentRef,
     EventRef,
     ExactBool,
+    Id,
+    Key,
+    Name,
     Ordinal,
+    PlatformDate,
     PriorityGround,
     Programme,
+    Province,
     RuleViolation,
     Score,
     Text,
+    Title,
 )
-from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context
 
 
@@ -40,18 +49,22 @@ class BatchOpened(EventPayload):
     context: ClassVar[Context] = "submission"
     subject_kind: ClassVar[SubjectKind] = "batch"
 
-    batch_id: Text
+    batch_id: Id
     programme: Programme
     number: Ordinal = Field(description="the batch's number within its programme")
-    title: Text
+    title: Title
     notice: DocumentRef
-    domains: tuple[Text, ...] = Field(
-        min_length=1, description="the domains open in this batch (R-ONE-DOMAIN)"
+    domains: tuple[Name, ...] = Field(
+        min_length=1,
+        max_length=FEW_MAX,
+        description="the domains open in this batch (R-ONE-DOMAIN)",
     )
-    categories: tuple[Category, ...] = Field(min_length=1)
-    deadlines: tuple[Deadline, ...] = Field(min_length=1)
-    suspended_provinces: tuple[ProvinceCode, ...] = Field(
-        default=(), description="provinces that may not recommend in it (R-SUSPENDED-PROVINCE)"
+    categories: tuple[Category, ...] = Field(min_length=1, max_length=FEW_MAX)
+    deadlines: tuple[Deadline, ...] = Field(min_length=1, max_length=FEW_MAX)
+    suspended_provinces: tuple[Province, ...] = Field(
+        default=(),
+        max_length=FEW_MAX,
+        description="provinces that may not recommend in it (R-SUSPENDED-PROVINCE)",
     )
 
 
@@ -65,12 +78,12 @@ class BatchForwarded(EventPayload):
     context: ClassVar[Context] = "submission"
     subject_kind: ClassVar[SubjectKind] = "batch"
 
-    batch_id: Text
-    province: ProvinceCode
+    batch_id: Id
+    province: Province
     notice: DocumentRef
     city_review: ExactBool = Field(description="whether cities make the first review (EIDB)")
-    deadlines: tuple[Deadline, ...] = ()
-    quotas: tuple[CityQuota, ...] = ()
+    deadlines: tuple[Deadline, ...] = Field(default=(), max_length=FEW_MAX)
+    quotas: tuple[CityQuota, ...] = Field(default=(), max_length=FEW_MAX)
 
 
 class ApplicationSubmitted(EventPayload):
@@ -83,18 +96,24 @@ class ApplicationSubmitted(EventPayload):
     context: ClassVar[Context] = "submission"
     subject_kind: ClassVar[SubjectKind] = "application"
 
-    application_id: Text
-    batch_id: str | None = None
+    application_id: Id
+    batch_id: str | None = Field(default=None, max_length=ID_MAX)
     programme: Programme
     category: Category
-    name: Text = Field(description="the park's or enterprise's name")
-    applicant: Text = Field(description="申报单位名称")
-    city: str | None = None
-    domain: Text = Field(description="示范内容 (NIID) or 创建领域 (EIDB)")
-    uscc: str | None = Field(default=None, description="统一社会信用代码, enterprises")
-    zone: str | None = Field(default=None, description="所在开发区, parks")
-    form: dict[str, Any] = Field(default_factory=dict, description="the validated form")
-    flags: tuple[str, ...] = Field(default=(), description="matters of judgement flagged")
+    name: Name = Field(description="the park's or enterprise's name")
+    applicant: Name = Field(description="申报单位名称")
+    city: str | None = Field(default=None, max_length=NAME_MAX)
+    domain: Name = Field(description="示范内容 (NIID) or 创建领域 (EIDB)")
+    uscc: str | None = Field(
+        default=None, max_length=ID_MAX, description="统一社会信用代码, enterprises"
+    )
+    zone: str | None = Field(default=None, max_length=NAME_MAX, description="所在开发区, parks")
+    form: dict[Key, Any] = Field(
+        default_factory=dict, max_length=FEW_MAX, description="the validated form"
+    )
+    flags: tuple[Annotated[str, Field(max_length=TEXT_MAX)], ...] = Field(
+        default=(), max_length=MANY_MAX, description="matters of judgement flagged"
+    )
 
 
 class ApplicationRejected(EventPayload):
@@ -107,13 +126,15 @@ class ApplicationRejected(EventPayload):
     context: ClassVar[Context] = "submission"
     subject_kind: ClassVar[SubjectKind] = "application"
 
-    application_id: Text
+    application_id: Id
     stage: Literal["submission", "city", "province", "ministry"]
-    reasons: tuple[RuleViolation, ...] = Field(min_length=1)
-    name: str | None = None
+    reasons: tuple[RuleViolation, ...] = Field(min_length=1, max_length=MANY_MAX)
+    name: str | None = Field(default=None, max_length=NAME_MAX)
     programme: Programme | None = Field(default=None, description="as the application gave it")
     category: Category | None = None
-    domain: str | None = Field(default=None, description="as the application gave it")
+    domain: str | None = Field(
+        default=None, max_length=NAME_MAX, description="as the application gave it"
+    )
 
 
 class CityReviewCompleted(EventPayload):
@@ -126,9 +147,9 @@ class CityReviewCompleted(EventPayload):
     context: ClassVar[Context] = "submission"
     subject_kind: ClassVar[SubjectKind] = "application"
 
-    application_id: Text
-    batch_id: Text
-    city: Text
+    application_id: Id
+    batch_id: Id
+    city: Name
     category: Category
     rank: Ordinal = Field(description="the city's order of preference within its quota")
     summary_table: DocumentRef | None = Field(default=None, description="××市推荐汇总表")
@@ -145,18 +166,20 @@ class ProvinciallyRecommended(EventPayload):
     context: ClassVar[Context] = "submission"
     subject_kind: ClassVar[SubjectKind] = "application"
 
-    application_id: Text
-    batch_id: Text
+    application_id: Id
+    batch_id: Id
     programme: Programme
     serial_no: Ordinal = Field(description="序号 in the summary table")
-    applicant: Text
-    name: Text
+    applicant: Name
+    name: Name
     category: Category
-    domain: Text
-    dispatched_on: date
+    domain: Name
+    dispatched_on: PlatformDate
     recommendation: DocumentRef = Field(description="the province's recommendation document")
     preliminary_score: Score | None = None
-    priority: tuple[PriorityGround, ...] = Field(default=(), description="R-PRIORITY grounds")
+    priority: tuple[PriorityGround, ...] = Field(
+        default=(), max_length=FEW_MAX, description="R-PRIORITY grounds"
+    )
 
 
 class ProvinceSuspended(EventPayload):
@@ -168,11 +191,11 @@ class ProvinceSuspended(EventPayload):
     context: ClassVar[Context] = "submission"
     subject_kind: ClassVar[SubjectKind] = "province"
 
-    province: ProvinceCode
+    province: Province
     programme: Programme
     batch_number: Ordinal = Field(description="the batch in which the province may not recommend")
     rule_id: Literal["R-SUSPENDED-PROVINCE"] = "R-SUSPENDED-PROVINCE"
     reason: Text
     causing_events: tuple[EventRef, ...] = Field(
-        min_length=1, description="the FraudDetected events that caused it"
+        min_length=1, max_length=MANY_MAX, description="the FraudDetected events that caused it"
     )
