@@ -173,7 +173,19 @@ def submit_file(
         actor=f"province:{code}",
         issued_at=effective or datetime.now(UTC),
     )
-    return asyncio.run(send_command(nats_url, "submission", message))
+    return asyncio.run(send_on(nats_url, "submission", message, effective))
+
+
+async def send_on(
+    nats_url: str, context: str, message: dict[str, Any], effective: datetime | None
+) -> IntakeDecision:
+    """Send an attempt; with ``effective``, first set the platform's clock of ``context`` to it
+    (the ministry's operator only: P-AUTHORITY refuses a province, and this says so)."""
+    if effective is None:
+        return await send_command(nats_url, context, message)
+    from demobase.clock import ClockedDesk  # the clock's commands are built on this module
+
+    return await ClockedDesk(nats_url).send(context, message)
 
 
 def quarantine_summary(rows: list[dict[str, Any]]) -> str:

@@ -16,7 +16,7 @@ import typer
 from openpyxl import Workbook
 from rich.table import Table
 
-from demobase.client import ClientError, intake_message, read_document, registry_get, send_command
+from demobase.client import ClientError, intake_message, read_document, registry_get, send_on
 from demobase.terminal import EffectiveDate, console, effective, fail, print_decision
 from shared.config import Settings, resolve_nats_url
 from shared.contract.commands import COMMAND_TYPES, IntakeDecision
@@ -37,9 +37,10 @@ def send(
         raise fail(f"unknown command {command_type!r}; known: {', '.join(sorted(COMMAND_TYPES))}")
     settings = Settings()
     context = COMMAND_TYPES[command_type].context
-    message = intake_message(command_type, body, province, actor, effective(day) or _now())
+    on = effective(day)
+    message = intake_message(command_type, body, province, actor, on or _now())
     try:
-        decision = asyncio.run(send_command(resolve_nats_url(settings), context, message))
+        decision = asyncio.run(send_on(resolve_nats_url(settings), context, message, on))
     except ClientError as error:
         raise fail(str(error)) from None
     print_decision(decision)

@@ -88,10 +88,11 @@ def read_attempt(delivery: Delivery) -> IntakeMessage:
 
 
 def provenance(message: IntakeMessage) -> dict[str, Any]:
-    """Who, when (business time), and which message: carried by every domain event it causes."""
+    """Who, when (business time: the postmark, P-POSTMARK), and which message: carried by every
+    domain event it causes."""
     return {
         "actor": message.actor,
-        "occurred_at": message.issued_at,
+        "occurred_at": message.received_at,
         "correlation_id": message.correlation_id,
         "causation_id": message.command_id,
     }

@@ -102,11 +102,13 @@ def sample_catalogue_body() -> dict[str, Any]:
     return {"edition": "sample", "csv_text": SAMPLE_PATH.read_text(encoding="utf-8")}
 
 
-async def load_catalogue(url: str) -> None:
-    """The ministry loads the sample zone catalogue, as an operator does before a batch."""
-    from demobase.client import intake_message, send_command
+async def load_catalogue(url: str, day: str = "2026-01-05") -> None:
+    """The ministry loads the sample zone catalogue, as an operator does before a batch; the
+    platform's clock of the submission context is set to ``day`` (one PlatformClockSet)."""
+    from demobase.client import intake_message
+    from demobase.clock import ClockedDesk
 
     message = intake_message("LoadZoneCatalogue", sample_catalogue_body(), "000000", "ministry",
-                             at("2026-01-05"))  # fmt: skip
-    decision = await send_command(url, "submission", message)
+                             at(day))  # fmt: skip
+    decision = await ClockedDesk(url).send("submission", message)
     assert decision.accepted, decision

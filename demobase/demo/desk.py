@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from demobase.client import intake_message, send_command
+from demobase.client import intake_message
+from demobase.clock import ClockedDesk
 from demobase.terminal import console
 from shared.contract.commands import COMMAND_TYPES, IntakeDecision
 from shared.contract.provinces import MINISTRY, PROVINCES
@@ -25,6 +26,11 @@ class Desk:
 
     nats_url: str
     refused: list[str] = field(default_factory=list)
+    clock: ClockedDesk = field(init=False)
+    """Each attempt on its business day: the platform's clock set first (P-POSTMARK, ADR 13)."""
+
+    def __post_init__(self) -> None:
+        self.clock = ClockedDesk(self.nats_url)
 
     async def send(
         self,
@@ -54,7 +60,7 @@ class Desk:
         """
         deadline = time.monotonic() + 10
         while True:
-            decision = await send_command(self.nats_url, context, message)
+            decision = await self.clock.send(context, message)
             unknown = any(p.reason.startswith("no ") for p in decision.problems)
             if decision.accepted or not unknown or time.monotonic() > deadline:
                 return decision

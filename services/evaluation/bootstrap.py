@@ -10,7 +10,7 @@ from services.evaluation.scheduler import RectificationWatch
 from shared.bus.connection import Credentials
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_filter
 from shared.store import open_store
@@ -25,13 +25,14 @@ def build(
 ) -> ServiceRuntime:
     evaluation = evaluation or EvaluationSettings()
     app = build_application(settings)
+    handler = ServiceHandler(
+        app, commands=commands(app), reactions=reactions(app), owners=owners(app)
+    )
     runtime = ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
         credentials=Credentials.from_settings(settings),
-        handler=ServiceHandler(
-            app, commands=commands(app), reactions=reactions(app), owners=owners(app)
-        ),
+        handler=handler,
         subscriptions=(
             Subscription(EVENTS_STREAM, LOG),
             Subscription(INTAKE_STREAM, intake_filter("evaluation")),
@@ -40,7 +41,7 @@ def build(
         translate=translate,
     )
     watch = RectificationWatch(
-        app, runtime, clock or SystemClock(), evaluation.deadline_check_seconds
+        app, runtime, clock or handler.platform_time, evaluation.deadline_check_seconds
     )
     runtime.extra_tasks = (watch.run,)
     return runtime

@@ -2,8 +2,8 @@
 
 Each method checks the rules in the domain before anything changes, then records every aggregate
 it changed together with the intake (or log) position, in one transaction. Business time is the
-command's ``issued_at`` or the event's ``occurred_at``, never the wall clock. The use cases are in
-``services/review/usecases/``, as in the evaluation service.
+attempt's postmark (``received_at``, P-POSTMARK) or the event's ``occurred_at``, never the wall
+clock. The use cases are in ``services/review/usecases/``, as in the evaluation service.
 """
 
 from __future__ import annotations

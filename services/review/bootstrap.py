@@ -12,7 +12,7 @@ from shared.bus.connection import Credentials
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.calendar import default_calendar
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock
 from shared.config import Settings, resolve_nats_url
 from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_filter
 from shared.store import open_store
@@ -36,11 +36,12 @@ def build(
 ) -> ServiceRuntime:
     review = review or ReviewSettings()
     app = build_application(settings, review)
+    handler = ServiceHandler(app, commands=commands(app), reactions=reactions(app))
     runtime = ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
         credentials=Credentials.from_settings(settings),
-        handler=ServiceHandler(app, commands=commands(app), reactions=reactions(app)),
+        handler=handler,
         subscriptions=(
             Subscription(EVENTS_STREAM, "bases.v1.submission.>"),
             Subscription(INTAKE_STREAM, intake_filter("review")),
@@ -51,7 +52,7 @@ def build(
     closer = PublicityCloser(
         app,
         runtime,
-        clock or SystemClock(),
+        clock or handler.platform_time,  # the platform's clock (P-POSTMARK, ADR 13)
         review.close_interval_seconds,
         review.close_grace_seconds,
     )

@@ -108,7 +108,7 @@ class SubmissionApplication(ServiceApplication):
             self.advance(upstream, position)
             return self.application(application_id)
         batch = self._check_batch_takes(body, message) if body.batch_id else None
-        violations, flags = self._arrival_rules(body, message.issued_at.date())
+        violations, flags = self._arrival_rules(body, message.received_at.date())
         entrant = _entrant(body, application_id)
         if batch is not None and entrant is not None:
             violations += _group_conflicts(batch, entrant)
@@ -184,7 +184,7 @@ class SubmissionApplication(ServiceApplication):
                 body.programme,
                 f"batch {batch.batch_id} is a {batch.programme} batch",
             )
-        refuse(wrong_programme, check_within_deadline(level, due, message.issued_at.date()))
+        refuse(wrong_programme, check_within_deadline(level, due, message.received_at.date()))
         return batch
 
     def review_by_city(
@@ -194,7 +194,7 @@ class SubmissionApplication(ServiceApplication):
         assert isinstance(body, ReviewByCity)
         application = self.application(body.application_id)
         batch = self._batch_of(application)
-        on = message.issued_at.date()
+        on = message.received_at.date()
         refuse(
             _city_review_required(batch, message.province),
             check_within_deadline("province", batch.due("province", message.province), on),
@@ -220,7 +220,7 @@ class SubmissionApplication(ServiceApplication):
                 batch.number, batch.batch_id
             ),
             check_within_deadline(
-                "ministry", batch.due("ministry", message.province), message.issued_at.date()
+                "ministry", batch.due("ministry", message.province), message.received_at.date()
             ),
             None
             if city_review

@@ -12,6 +12,7 @@ answered on the dead-letter stream (:mod:`shared.bus.deadletter`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -21,10 +22,12 @@ from shared.bus.consumer import Delivery, TransientError
 from shared.bus.deadletter import DeadLetters
 from shared.contract import authority
 from shared.contract.commands import IntakeDecision, IntakeMessage, Problem
+from shared.contract.commands_platform import SetPlatformClock
 from shared.contract.envelope import Envelope
 from shared.contract.subjects import EVENTS_STREAM, last_token
 from shared.intake import RefusedAttemptError, read_attempt, refused
 from shared.metrics import EVENTS_REJECTED
+from shared.platform_clock import PlatformTime
 from shared.rules import RuleViolationError, Violation
 from shared.store import STORE_FAULTS, ServiceApplication
 
@@ -85,6 +88,8 @@ class ServiceHandler:
         self.reactions = dict(reactions or {})
         self.owners = dict(owners or {})
         """The province of a target by the body field naming it, for ``owned_by`` checks."""
+        self.platform_time = PlatformTime(app)
+        """The time every rule reads (P-POSTMARK); also the schedulers' clock."""
         self.dead_letters = DeadLetters(app.name)
 
     def position(self, upstream: str) -> int:
@@ -126,6 +131,11 @@ class ServiceHandler:
             log.warning("attempt refused for want of authority", command=message.command_type,
                         problem=str(denied))  # fmt: skip
             return self._refuse(delivery, _refusal(message.command_id, denied))
+        received_at = delivery.received_at or datetime.now(UTC)  # the server's stamp, when read
+        if isinstance(message.body, SetPlatformClock):
+            message = message.postmarked(message.body.to)
+            return self.platform_time.set(message, received_at, delivery.stream, delivery.sequence)
+        message = message.postmarked(self.platform_time.reading(received_at))
         command = self.commands.get(message.command_type)
         if command is None:
             problem = Problem(field="command_type", reason=f"{self.app.name} does not handle it",

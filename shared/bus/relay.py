@@ -23,8 +23,9 @@ from nats.js import JetStreamContext
 from shared.bus.connection import UNAVAILABLE
 from shared.bus.seam import Seam
 from shared.contract.envelope import Envelope, EventPayload, new_envelope
-from shared.contract.subjects import EVENTS_STREAM
+from shared.contract.subjects import CONTEXTS, EVENTS_STREAM
 from shared.metrics import EVENTS_PUBLISHED, RELAY_LAG
+from shared.platform_clock import PlatformClock, clock_set_payload
 from shared.store import OUTBOX, ServiceApplication, stable_event_id
 
 Translate = Callable[[Any], Envelope | None]
@@ -41,6 +42,9 @@ def translator(service: str, translations: Mapping[type, Translation]) -> Transl
     ``causation_id``; its recording time is the stored timestamp, and its id is stable
     (:func:`~shared.store.stable_event_id`), so a republished event is the same event.
     """
+
+    if service in CONTEXTS:  # a deciding service records the platform's clock too
+        translations = {**translations, PlatformClock.Set: clock_set_payload(service)}
 
     def translate(domain_event: Any) -> Envelope | None:
         found = [t for klass, t in translations.items() if isinstance(domain_event, klass)]

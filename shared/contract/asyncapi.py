@@ -132,11 +132,17 @@ def _declare_command(broker: NatsBroker, command_type: str, body: type[CommandBo
         command_type=(str, Field(json_schema_extra={"const": command_type})),
         body=(body, ...),
     )
-    broker.subscriber(
-        intake_subject(body.context, PROVINCE_PARAMETER, command_type),
-        title=command_type,
-        description=f"{_doc(body)}\n\nDecided by the {body.context} context.",
-    )(_handler_taking(message))
+    contexts = CONTEXTS if body.every_context else (body.context,)
+    for context in contexts:
+        decided = "every deciding context, each on its own subject" if body.every_context else (
+            f"the {context} context"
+        )  # fmt: skip
+        broker.subscriber(
+            intake_subject(context, PROVINCE_PARAMETER, command_type),
+            title=command_type if len(contexts) == 1 else f"{command_type} ({context})",
+            description=f"{_doc(body)}\n\nDecided by {decided}.\n\n"
+            f"Who may send it (P-AUTHORITY): {body.authority.describe()}.",
+        )(_handler_taking(message))
 
 
 def _declare_refusals(broker: NatsBroker, context: Context) -> None:

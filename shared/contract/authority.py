@@ -71,10 +71,10 @@ class Sender:
 
 def sender_of(account: str, actor: str) -> Sender:
     """The role of an attempt from ``account`` (the subject's token) stating ``actor``."""
-    kind = actor.split(":", 1)[0]
+    kind, _, name = actor.partition(":")
     role: Role
     if account == MINISTRY:
-        role = "expert" if kind == "expert" else "ministry"
+        role = "expert" if kind == "expert" and name else "ministry"
     elif kind in ("city", "public"):
         role = kind  # type: ignore[assignment]  # narrowed by the test above
     else:
@@ -118,7 +118,7 @@ def check_authority(
             )  # fmt: skip
     if authority.actor_names and sender.role == "expert":
         named = body.get(authority.actor_names)
-        if sender.actor.split(":", 1)[1] != named:
+        if sender.actor.partition(":")[2] != named:
             return Refusal(
                 authority.actor_names, "an expert sends only their own scores",
                 f"{authority.actor_names} of the actor, {sender.actor}", repr(named),

@@ -311,4 +311,5 @@ def problems_of(error: ValidationError, prefix: str = "") -> tuple[Problem, ...]
 
 
 from shared.contract import commands_evaluation as _commands_evaluation  # noqa: E402,F401
+from shared.contract import commands_platform as _commands_platform  # noqa: E402,F401
 from shared.contract import commands_review as _commands_review  # noqa: E402,F401

@@ -20,7 +20,7 @@ from shared.contract.nested import validate_nested
 from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context, event_subject
 
-SubjectKind = Literal["application", "base", "batch", "province", "publicity"]
+SubjectKind = Literal["application", "base", "batch", "platform", "province", "publicity"]
 
 
 class EventPayload(BaseModel):
@@ -32,6 +32,10 @@ class EventPayload(BaseModel):
     schema_version: ClassVar[int] = 1
     context: ClassVar[Context]
     subject_kind: ClassVar[SubjectKind]
+
+    def log_context(self) -> Context:
+        """The context whose subjects carry this event: the owning one, by default."""
+        return self.context
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -106,7 +110,7 @@ class Envelope(BaseModel):
     @property
     def subject(self) -> str:
         """The log subject this event is published on."""
-        return event_subject(self.payload.context, self.province, self.event_type)
+        return event_subject(self.payload.log_context(), self.province, self.event_type)
 
     def to_json(self) -> bytes:
         """The canonical bytes of this event on the bus."""

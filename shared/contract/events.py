@@ -65,6 +65,7 @@ from shared.contract.events_evaluation import (
     TitleRenamed,
     TitleRevoked,
 )
+from shared.contract.events_platform import PlatformClockSet
 from shared.contract.events_review import (
     CandidateDisqualified,
     ConsultationAnswered,
@@ -91,6 +92,7 @@ SUBJECT_FIELDS: Final[dict[SubjectKind, str]] = {
     "application": "application_id",
     "base": "base_id",
     "batch": "batch_id",
+    "platform": "clock",
     "province": "province",
     "publicity": "publicity_id",
 }
@@ -149,6 +151,7 @@ __all__ = [
     "ObjectionFiled",
     "ObjectionResolved",
     "Ordinal",
+    "PlatformClockSet",
     "PriorityGround",
     "Programme",
     "ProvinceSuspended",

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from demobase.client import intake_message, send_command
+from demobase.client import intake_message
+from demobase.clock import ClockedDesk
 from services.registry.adapters.db import SqliteDatabase
 from services.registry.application import Registry
 from services.registry.bootstrap import build_registry
@@ -32,21 +33,22 @@ async def test_the_registry_as_of_a_moment_holds_exactly_what_the_log_held_then(
         first = intake_message(
             "SubmitApplication", park_application(), "430000", "p", at("2026-03-20")
         )
-        await send_command(nats_server.url, "submission", first)
-        await wait_until(lambda: applied(live, "EVENTS")[0] == 1)
+        desk = ClockedDesk(nats_server.url)
+        await desk.send("submission", first)  # the clocks (catalogue, attempt), the application
+        await wait_until(lambda: applied(live, "EVENTS")[0] == 3)
         moment = datetime.now(UTC)
         second = intake_message("SubmitApplication", park_application(name="株洲高新区"), "430000",
                                 "p", at("2026-03-21"))  # fmt: skip
-        await send_command(nats_server.url, "submission", second)
-        await wait_until(lambda: applied(live, "EVENTS")[0] == 2)
+        await desk.send("submission", second)  # the clock, the application
+        await wait_until(lambda: applied(live, "EVENTS")[0] == 5)
     nc = await connect(nats_server.url, "auditor")
     then = Registry(SqliteDatabase(tmp_path / "then.sqlite"))
     result = await rebuild(then, nc.jetstream(), as_of=moment)
     before = await rebuild(Registry(SqliteDatabase(tmp_path / "before.sqlite")), nc.jetstream(),
                            as_of=datetime(2020, 1, 1, tzinfo=UTC))  # fmt: skip
     await nc.drain()
-    assert result.events == 1 and [e["name"] for e in list_entries(then.db)] == [
+    assert result.events == 3 and [e["name"] for e in list_entries(then.db)] == [
         "长沙经济技术开发区"
     ]
     assert before.events == 0
-    assert applied(live, "EVENTS")[0] == 2 and digest(live) != result.digest
+    assert applied(live, "EVENTS")[0] == 5 and digest(live) != result.digest

@@ -11,7 +11,8 @@ from uuid import uuid4
 
 import pytest
 
-from demobase.client import intake_message, send_command
+from demobase.client import intake_message
+from demobase.clock import ClockedDesk
 from services.evaluation.bootstrap import build
 from services.evaluation.config import EvaluationSettings
 from shared.bus.connection import connect
@@ -22,7 +23,7 @@ from shared.contract.commands import IntakeDecision
 from shared.contract.envelope import Envelope, EventPayload, new_envelope
 from shared.contract.events import BatchOpened, DocumentRef, TitleAwarded, subject_id
 from shared.contract.provinces import MINISTRY
-from tests.e2e.test_submission_path import log_events
+from tests.e2e.test_submission_path import all_log_events as log_events
 from tests.support import at, running, wait_until
 from tests.unit.test_evaluation_support import figures, marks, round_body
 
@@ -48,6 +49,7 @@ class Ministry:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.desk = ClockedDesk(url)  # each attempt on its business day (P-POSTMARK)
 
     async def publish(self, payload: EventPayload, province: str = MINISTRY) -> None:
         """A fact of another context, put on the log as its owner would."""
@@ -75,7 +77,7 @@ class Ministry:
         self, command: str, body: dict[str, Any], day: str, province: str = MINISTRY
     ) -> IntakeDecision:
         message = intake_message(command, body, province, f"user@{province}", at(day))
-        return await send_command(self.url, "evaluation", message)
+        return await self.desk.send("evaluation", message)
 
     async def evaluate(self, year: int, bases: dict[str, tuple[str, int]]) -> None:
         """Open the year's round, file and forward every base's materials, rate the round."""

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from demobase.client import intake_message, send_command, service_status
+from demobase.client import intake_message, service_status
+from demobase.clock import ClockedDesk
 from services.registry.bootstrap import build_registry
 from services.registry.queries import applied, digest, export_lines
 from services.registry.rebuild import rebuild
@@ -219,7 +220,7 @@ async def test_an_evaluation_service_killed_mid_stream_enrols_every_base_once(
     await wait_until(lambda: _at_least(nats_server.url, 2 * N), timeout=120)
     opening = intake_message("OpenEvaluationRound", round_body(2026), "000000", "ministry",
                              at("2027-01-10"))  # fmt: skip
-    decision = await send_command(nats_server.url, "evaluation", opening)
+    decision = await ClockedDesk(nats_server.url).send("evaluation", opening)
     assert decision.accepted, decision
     await wait_until(lambda: _at_least(nats_server.url, 2 * N + 1), timeout=30)
     events = await log_events(nats_server.url)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from demobase.client import intake_message, send_command
+from demobase.client import intake_message
+from demobase.clock import ClockedDesk
 from services.registry.bootstrap import build_registry
 from services.registry.queries import find_entry
 from services.submission.bootstrap import build as build_submission
@@ -61,12 +62,11 @@ async def test_a_province_submits_with_its_own_credentials_and_gets_its_decision
     async with running(build_submission(settings), registry_runtime(settings, production.url)):
         catalogue = intake_message("LoadZoneCatalogue", sample_catalogue_body(), "000000",
                                    "ministry", at("2026-01-05"))  # fmt: skip
-        assert (await send_command(production.url, "submission", catalogue,
-                                   credentials=ministry)).accepted  # fmt: skip
+        desk = ClockedDesk(production.url, clock_credentials=ministry)  # the operator's clock
+        assert (await desk.send("submission", catalogue, credentials=ministry)).accepted
         application = intake_message("SubmitApplication", park_application(), HUNAN,
                                      f"province:{HUNAN}", at("2026-03-20"))  # fmt: skip
-        decision = await send_command(production.url, "submission", application,
-                                      credentials=hunan)  # fmt: skip
+        decision = await desk.send("submission", application, credentials=hunan)
         db = build_registry(settings).db
         entry = await wait_until(lambda: find_entry(db, str(decision.subject_id)))
     assert decision.accepted and decision.recorded == "ApplicationSubmitted"

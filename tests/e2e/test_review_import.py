@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from demobase.client import intake_message, send_command
+from demobase.client import intake_message
+from demobase.clock import ClockedDesk
 from services.registry.bootstrap import build_registry
 from services.registry.queries import find_entry
 from shared.bus.server import EmbeddedNats
@@ -28,9 +29,9 @@ async def test_r_title_name_an_imported_title_is_named_by_the_rule_and_found_in_
     }  # fmt: skip
     async with running(review_service(settings, nats_server.url, at("2026-01-01")),
                        registry_runtime(settings, nats_server.url)):  # fmt: skip
-        first = await send_command(nats_server.url, "review", intake_message(
+        first = await ClockedDesk(nats_server.url).send("review", intake_message(
             "ImportTitle", body, "000000", "ministry", at("2026-01-10")))  # fmt: skip
-        again = await send_command(nats_server.url, "review", intake_message(
+        again = await ClockedDesk(nats_server.url).send("review", intake_message(
             "ImportTitle", body, "000000", "ministry", at("2026-01-10")))  # fmt: skip
         db = build_registry(settings).db
         entry = await wait_until(lambda: find_entry(db, str(first.subject_id)))

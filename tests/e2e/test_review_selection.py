@@ -11,7 +11,8 @@ from uuid import uuid4
 import pytest
 from nats.js.api import DeliverPolicy
 
-from demobase.client import intake_message, send_command
+from demobase.client import intake_message
+from demobase.clock import ClockedDesk
 from services.review.bootstrap import build
 from services.review.config import ReviewSettings
 from shared.bus.connection import connect
@@ -126,13 +127,18 @@ class Ministry:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.desk = ClockedDesk(url)  # each attempt on its business day (P-POSTMARK)
 
     async def send(
-        self, command_type: str, body: dict[str, Any], when: datetime, province: str = MINISTRY,
+        self,
+        command_type: str,
+        body: dict[str, Any],
+        when: datetime,
+        province: str = MINISTRY,
         actor: str = "ministry:planning",
     ) -> IntakeDecision:
         message = intake_message(command_type, body, province, actor, when)
-        return await send_command(self.url, "review", message)
+        return await self.desk.send("review", message)
 
     async def object_to(self, application_id: str, when: datetime, province: str) -> IntakeDecision:
         """The public objects, through a province's portal."""

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from demobase.client import intake_message, send_command
+from demobase.client import intake_message
+from demobase.clock import ClockedDesk
 from services.registry.bootstrap import build_registry
 from services.registry.queries import find_entry
 from services.submission.bootstrap import build as build_submission
@@ -31,11 +32,12 @@ class Desk:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.desk = ClockedDesk(url)  # each attempt on its business day (P-POSTMARK)
 
     async def send(self, command: str, body: dict[str, Any], province: str, day: str,
                    actor: str | None = None) -> IntakeDecision:  # fmt: skip
         message = intake_message(command, body, province, actor or f"province:{province}", at(day))
-        return await send_command(self.url, "submission", message)
+        return await self.desk.send("submission", message)
 
     async def open_eidb_batch(self) -> None:
         await load_catalogue(self.url)

@@ -10,7 +10,8 @@ from uuid import uuid4
 import pytest
 from nats.js.api import DeliverPolicy
 
-from demobase.client import intake_message, send_command
+from demobase.client import intake_message
+from demobase.clock import ClockedDesk
 from services.registry.bootstrap import THE_LOG, build_registry
 from services.registry.queries import applied, digest, find_entry, list_entries
 from services.registry.rebuild import rebuild
@@ -48,7 +49,16 @@ def submission(body: dict[str, Any], province: str = "430000") -> dict[str, Any]
                           at("2026-03-20"))  # fmt: skip
 
 
+CLOCK_SET = "PlatformClockSet"
+"""The operator's clock settings (P-POSTMARK) that play each attempt on its day, also logged."""
+
+
 async def log_events(url: str) -> list[Envelope]:
+    """The lifecycle's events on the log, without the platform's clock settings."""
+    return [e for e in await all_log_events(url) if e.event_type != CLOCK_SET]
+
+
+async def all_log_events(url: str) -> list[Envelope]:
     nc = await connect(url, "test-reader")
     try:
         js = nc.jetstream()
@@ -73,7 +83,7 @@ async def test_a_submitted_application_appears_in_the_registry_with_its_timeline
     async with running(submission_service, registry_service):
         await load_catalogue(nats_server.url)
         message = submission(park_application())
-        decision = await send_command(nats_server.url, "submission", message)
+        decision = await ClockedDesk(nats_server.url).send("submission", message)
         assert decision.accepted and decision.recorded == "ApplicationSubmitted"
         db = build_registry(settings).db
         entry = await wait_until(lambda: find_entry(db, str(decision.subject_id)))
@@ -82,7 +92,7 @@ async def test_a_submitted_application_appears_in_the_registry_with_its_timeline
     assert entry["province"] == "430000"
     [line] = entry["timeline"]
     assert line["event_type"] == "ApplicationSubmitted"
-    assert line["sequence"] == 1
+    assert line["sequence"] == 3  # after the clock set for the catalogue and for the attempt
     assert line["actor"] == "province:430000"
     assert line["occurred_at"].startswith("2026-03-20")
     assert line["correlation_id"] == message["correlation_id"]
@@ -98,7 +108,7 @@ async def test_invalid_input_is_refused_by_field_and_only_the_attempt_is_kept(
         await load_catalogue(nats_server.url)
         body = park_application(name="", programme="NIIDX")
         del body["applicant"]
-        decision = await send_command(nats_server.url, "submission", submission(body))
+        decision = await ClockedDesk(nats_server.url).send("submission", submission(body))
         fields = {problem.field for problem in decision.problems}
         mismatch = submission(park_application(), province="430000")
         mismatch["province"] = "440000"  # the payload claims another province than its subject
@@ -113,7 +123,7 @@ async def test_invalid_input_is_refused_by_field_and_only_the_attempt_is_kept(
         await nc.drain()
     assert not decision.accepted and decision.recorded is None
     assert {"body.name", "body.programme", "body.applicant"} <= fields
-    assert intake == 3  # the catalogue the ministry loaded, and the two attempts
+    assert intake == 5  # the catalogue, two attempts, the clock set before the first two
     assert await log_events(nats_server.url) == []
     assert list_entries(build_registry(sqlite_settings).db) == []
 
@@ -160,7 +170,7 @@ async def test_an_application_failing_a_rule_on_arrival_is_rejected_on_the_log_w
     submission_service, registry_service = platform(sqlite_settings, nats_server.url)
     async with running(submission_service, registry_service):
         await load_catalogue(nats_server.url)
-        decision = await send_command(nats_server.url, "submission", submission(body))
+        decision = await ClockedDesk(nats_server.url).send("submission", submission(body))
         db = build_registry(sqlite_settings).db
         entry = await wait_until(lambda: find_entry(db, str(decision.subject_id)))
     assert not decision.accepted and decision.recorded == "ApplicationRejected"
@@ -178,16 +188,17 @@ async def test_rebuilding_the_registry_from_the_log_gives_the_live_registry_byte
     submission_service, registry_service = platform(settings, nats_server.url)
     live_db = build_registry(settings).db
     async with running(submission_service, registry_service):
-        await load_catalogue(nats_server.url)
+        await load_catalogue(nats_server.url)  # and the clock: one PlatformClockSet
+        desk = ClockedDesk(nats_server.url)  # another for the attempts' day
         for index in range(12):
             body = park_application(
                 name=f"示范园区{index}", domain="人工智能" if index % 4 else "装备工业"
             )
-            await send_command(nats_server.url, "submission", submission(body))
-        await wait_until(lambda: applied(live_db, EVENTS_STREAM)[0] == 12)
+            await desk.send("submission", submission(body))
+        await wait_until(lambda: applied(live_db, EVENTS_STREAM)[0] == 14)
     live = digest(live_db)
     nc = await connect(nats_server.url, "rebuild")
     result = await rebuild(build_registry(settings), nc.jetstream(), batch_size=5)
     await nc.drain()
-    assert result.events == 12
+    assert result.events == 14
     assert result.digest == live

@@ -83,7 +83,7 @@ def intake_message(number: int) -> IntakeMessage:
     return IntakeMessage(
         command_id=uuid4(), command_type="SubmitApplication", issued_at=at("2026-03-02"),
         actor="430000", province="430000", correlation_id=uuid4(), body=body,
-    )  # fmt: skip
+    ).postmarked(at("2026-03-02"))  # fmt: skip
 
 
 def submit(app: SubmissionApplication, count: int, *, first: int = 1) -> None:

@@ -11,7 +11,7 @@ import yaml
 from shared.contract.asyncapi import build_asyncapi
 from shared.contract.commands import COMMAND_TYPES
 from shared.contract.envelope import EVENT_TYPES
-from shared.contract.subjects import event_subject
+from shared.contract.subjects import CONTEXTS, event_subject
 
 pytestmark = pytest.mark.unit
 
@@ -82,6 +82,17 @@ def test_every_intake_command_has_its_channel_on_its_intake_subject(
     document: dict[str, Any],
 ) -> None:
     for command_type, body in COMMAND_TYPES.items():
-        channel = document["channels"][command_type]
-        assert channel["address"] == f"intake.v1.{body.context}.{{province}}.{command_type}"
-        assert document["operations"][command_type]["action"] == "receive"
+        contexts = CONTEXTS if body.every_context else (body.context,)
+        for context in contexts:
+            name = command_type if len(contexts) == 1 else f"{command_type} ({context})"
+            channel = document["channels"][name]
+            assert channel["address"] == f"intake.v1.{context}.{{province}}.{command_type}"
+            assert document["operations"][name]["action"] == "receive"
+
+
+def test_every_command_says_who_may_send_it_P_AUTHORITY(document: dict[str, Any]) -> None:
+    """P-AUTHORITY: the AsyncAPI document shows the roles of every command."""
+    for command_type, body in COMMAND_TYPES.items():
+        names = [n for n in document["channels"] if n.split(" ")[0] == command_type]
+        said = f"Who may send it (P-AUTHORITY): {body.authority.describe()}."
+        assert names and all(said in document["channels"][n]["description"] for n in names)

@@ -83,3 +83,11 @@ def test_a_city_takes_only_the_city_stage_and_an_expert_only_their_own_scores_P_
     score = COMMAND_TYPES["ScoreApplication"].authority
     refusal = check_authority("ScoreApplication", score, {"expert_id": "E2"}, SENDERS["expert"], {})
     assert refusal is not None and refusal.field == "expert_id"
+
+
+def test_a_bare_expert_actor_on_the_ministry_account_is_the_ministry_not_a_nameless_one() -> None:
+    """P-AUTHORITY: ``expert`` without an id names nobody on the panel; it cannot crash a check."""
+    sender = sender_of(MINISTRY, "expert")
+    assert sender.role == "ministry"
+    score = COMMAND_TYPES["ScoreApplication"].authority
+    assert check_authority("ScoreApplication", score, {"expert_id": ""}, sender, {}) is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -44,6 +44,7 @@ from shared.contract.events import (
     InspectionFindingRecorded,
     ObjectionFiled,
     ObjectionResolved,
+    PlatformClockSet,
     ProvinceSuspended,
     ProvinciallyRecommended,
     PublicityClosed,
@@ -77,6 +78,12 @@ REPORT = DocumentRef(title="验收报告", sha256="0" * 64)
 FRAUD = EventRef(event_id=UUID("8d5e3f0a-6c1b-4d2e-9f3a-1b2c3d4e5f60"), stream_sequence=4211)
 
 SAMPLES: dict[type[EventPayload], EventPayload] = {
+    PlatformClockSet: PlatformClockSet(
+        decided_in="review",
+        to=datetime(2026, 4, 1, 9, tzinfo=BEIJING),
+        received_at=datetime(2026, 12, 2, 13, 40, tzinfo=UTC),
+        reason="the operator plays the 2026 batch",
+    ),
     MaterialsMissing: MaterialsMissing(
         base_id="BASE-4",
         batch_id="NIID-EVAL-2025",
@@ -395,7 +402,7 @@ def test_an_envelope_is_published_on_the_subject_of_its_context_and_type(
 ) -> None:
     subject = envelope_of(payload, province="350000").subject
 
-    assert subject == f"bases.v1.{payload.context}.350000.{payload.event_type}"
+    assert subject == f"bases.v1.{payload.log_context()}.350000.{payload.event_type}"
 
 
 @samples

@@ -205,7 +205,7 @@ class Evaluation:
                 "correlation_id": str(uuid4()),
                 "body": body,
             }
-        )
+        ).postmarked(at(on))  # as the platform received it (P-POSTMARK)
         decision = self.commands[command_type](message, "INTAKE", next(self.intake))
         if relay:
             self.relay()

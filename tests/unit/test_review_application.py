@@ -102,6 +102,7 @@ class Review:
             "issued_at": issued_at or at(on).isoformat(), "actor": "ministry:planning",
             "province": province, "correlation_id": str(uuid4()), "body": body,
         })  # fmt: skip
+        message = message.postmarked(message.issued_at)  # received when sent (P-POSTMARK)
         return self.commands[command_type](message, "INTAKE", next(self.positions))
 
     def published(self) -> list[Envelope]:

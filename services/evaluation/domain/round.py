@@ -29,7 +29,7 @@ def check_materials_window(
     if open_ and day > due:
         return Violation(
             "R-EVAL-MATERIALS",
-            "issued_at",
+            "received_at",
             f"on or before {due}",
             day.isoformat(),
             f"late: materials were due by {due}; cannot {step}",
@@ -37,7 +37,7 @@ def check_materials_window(
     if not open_ and day <= due:
         return Violation(
             "R-EVAL-MATERIALS",
-            "issued_at",
+            "received_at",
             f"after {due}",
             day.isoformat(),
             f"materials are due until {due}; cannot {step} before then",

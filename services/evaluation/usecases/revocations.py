@@ -77,7 +77,7 @@ class Revocations(EvaluationStore):
                 base.province, message.province, "report an incident of", "R-REVOKE-INCIDENT"
             ),
             check_not_after(
-                body.happened_on, message.issued_at, "happened_on", "R-REVOKE-INCIDENT"
+                body.happened_on, message.received_at, "happened_on", "R-REVOKE-INCIDENT"
             ),
         )
         revokes = incident_revokes_title(body.kind, body.grade, body.happened_on, base.announced_on)
@@ -120,7 +120,7 @@ class Revocations(EvaluationStore):
             ),
             docket.check_open(body.finding_id, base.base_id),
             check_not_after(
-                body.rectified_on, message.issued_at, "rectified_on", "R-REVOKE-RECTIFY"
+                body.rectified_on, message.received_at, "rectified_on", "R-REVOKE-RECTIFY"
             ),
         )
         docket.confirm(
@@ -140,8 +140,8 @@ class Revocations(EvaluationStore):
         refuse(
             check_by_ministry(message.province, "check rectification deadlines", "R-REVOKE-RECTIFY")
         )
-        on = body.effective_on or business_date(message.issued_at)
-        effective = start_of_day(body.effective_on) if body.effective_on else message.issued_at
+        on = body.effective_on or business_date(message.received_at)
+        effective = start_of_day(body.effective_on) if body.effective_on else message.received_at
         cause = {**provenance(message), "occurred_at": effective}
         docket, bases = self._revoke_overdue(on, cause)
         self.record(docket, *bases, upstream=upstream, position=position)

@@ -111,7 +111,7 @@ class Rounds(EvaluationStore):
             round_.check_participant(base.base_id),
             base.check_titled("R-EVAL-YEARLY"),
             round_.check_open("file materials"),
-            check_materials_window(round_.due("province"), message.issued_at, "file materials"),
+            check_materials_window(round_.due("province"), message.received_at, "file materials"),
         )
         materials = self.materials(round_, base)
         materials.file(
@@ -133,7 +133,7 @@ class Rounds(EvaluationStore):
             round_.check_participant(base.base_id),
             round_.check_open(f"{body.outcome} materials"),
             check_materials_window(
-                round_.due("ministry"), message.issued_at, f"{body.outcome} materials"
+                round_.due("ministry"), message.received_at, f"{body.outcome} materials"
             ),
         )
         materials = self.materials(round_, base)
@@ -152,7 +152,7 @@ class Rounds(EvaluationStore):
         refuse(
             round_.check_open("rate it again"),
             check_materials_window(
-                round_.due("ministry"), message.issued_at, "rate the round", open_=False
+                round_.due("ministry"), message.received_at, "rate the round", open_=False
             ),
         )
         bases = {base_id: self.base(base_id) for base_id in round_.participants}

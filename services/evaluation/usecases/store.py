@@ -1,7 +1,8 @@
 """The evaluation store: getting aggregates, and the provenance every decided fact carries.
 
-Business time is the command's ``issued_at`` or the causing event's ``occurred_at``, never the
-wall clock; facts decided on the log (revocations) are by the system, caused by that event.
+Business time is the attempt's postmark (``received_at``, P-POSTMARK) or the causing event's
+``occurred_at``, never the wall clock; facts decided on the log (revocations) are by the system,
+caused by that event.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ class Base(Aggregate):
         if until is None or on >= until:
             return None
         return Violation(
-            "R-CREATION-PERIOD", "issued_at", f"on or after {until}", str(on),
+            "R-CREATION-PERIOD", "received_at", f"on or after {until}", str(on),
             f"{self.subject} is under creation from {self.announced_on} until {until} (2 years): "
             f"acceptance on {on} is {(until - on).days} days early",
         )  # fmt: skip

@@ -32,7 +32,7 @@ def window_for(calendar: WorkingDayCalendar, published_on: date) -> PublicityWin
         return calendar.publicity_window(published_on)
     except UnknownCalendarYearError as error:
         raise RuleViolationError([Violation(
-            "R-PUBLICITY", "issued_at", "a window within years of the official calendar",
+            "R-PUBLICITY", "received_at", "a window within years of the official calendar",
             str(published_on),
             f"5 working days from {published_on} reach {error.year}, which has no official "
             f"working-day calendar: load the State Council's {error.year} schedule first",
@@ -92,7 +92,7 @@ class Publicity(Aggregate):
         if is_within(self.window, at):
             return None
         return Violation(
-            "R-PUBLICITY", "issued_at", f"before {self.window.closes_at.isoformat()}",
+            "R-PUBLICITY", "received_at", f"before {self.window.closes_at.isoformat()}",
             at.isoformat(),
             f"the publicity {self.publicity_id} closed at {self.window.closes_at.isoformat()} "
             f"(end of {self.window.last_day}, Beijing time): objections are no longer taken",
@@ -102,7 +102,7 @@ class Publicity(Aggregate):
         if at >= self.window.closes_at:
             return None
         return Violation(
-            "R-PUBLICITY", "issued_at", f"at or after {self.window.closes_at.isoformat()}",
+            "R-PUBLICITY", "received_at", f"at or after {self.window.closes_at.isoformat()}",
             at.isoformat(),
             f"the publicity {self.publicity_id} runs until {self.window.closes_at.isoformat()} "
             f"(5 working days, {self.window.first_day} to {self.window.last_day})",

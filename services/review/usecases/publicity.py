@@ -44,7 +44,7 @@ class Publicising(ReviewStore):
         refuse(check_by_ministry(message.province, "open a publicity"))
         batch = self.batch(body.batch_id)
         refuse(batch.check_decided(), batch.check_some_proposed())
-        published_on = business_date(message.issued_at)
+        published_on = business_date(message.received_at)
         window = window_for(self.calendar, published_on)
         publicity_id = publicity_id_for(batch.batch_id)
         publicity = Publicity(

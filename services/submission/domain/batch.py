@@ -23,7 +23,7 @@ def check_within_deadline(level: str, due: date | None, on: date) -> Violation |
         return None
     return Violation(
         "R-DEADLINES",
-        "issued_at",
+        "received_at",
         f"on or before {due.isoformat()} (to the {level})",
         on.isoformat(),
         f"late: the deadline to the {level} was {due.isoformat()}",
