@@ -76,13 +76,21 @@ class ServiceApplication(Application[UUID]):
         """The last stream sequence (or notification id) recorded as processed for ``upstream``."""
         return self.process_recorder.max_tracking_id(upstream) or 0
 
+    publishable: Callable[[Any], None] | None = None
+    """Raises for a domain event that could never be published (its integration event beyond the
+    server's max payload): set by the runtime once connected, checked before anything is saved."""
+
     def record(self, *aggregates: Any, upstream: str | None = None, position: int = 0) -> None:
-        """Save the aggregates' new events and, when given, the processed position, atomically."""
+        """Save the aggregates' new events and, when given, the processed position, atomically;
+        nothing is saved if one of the events could never be published (``publishable``)."""
         tracking = (
             Tracking(application_name=upstream, notification_id=position) if upstream else None
         )
         processing = ProcessingEvent[UUID](tracking=tracking)
         processing.collect_events(*aggregates)
+        if self.publishable is not None:
+            for domain_event in processing.events:
+                self.publishable(domain_event)
         recordings = self._record(processing)
         self._notify(recordings)
 

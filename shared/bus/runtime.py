@@ -24,6 +24,8 @@ from shared.bus.handler import ServiceHandler
 from shared.bus.relay import OutboxRelay, Translate
 from shared.bus.seam import Seam
 from shared.bus.streams import ensure_streams
+from shared.contract.commands import Problem
+from shared.intake import LIMITS, RefusedAttemptError
 from shared.store import ServiceApplication
 
 log = structlog.get_logger()
@@ -66,6 +68,7 @@ class ServiceRuntime:
         if isinstance(self.handler, ServiceHandler):
             self.handler.dead_letters.attach(js)
         if self.app is not None and self.translate is not None:
+            self.app.publishable = publishable(self.translate, self.nc.max_payload)
             self.relay = OutboxRelay(
                 self.app, js, self.translate, service=self.service, seam=self.seam
             )
@@ -121,6 +124,32 @@ class ServiceRuntime:
             with contextlib.suppress(Exception):
                 await self.nc.drain()
         self.seam.close()
+
+
+HEADROOM = 4096
+"""Bytes of a message kept for its headers (``Nats-Msg-Id`` and the like) besides the envelope."""
+
+
+def publishable(translate: Translate, max_payload: int) -> Callable[[Any], None]:
+    """A check that a stored event's integration event fits the server's ``max_payload``
+    (P-LIMITS): an event that could never be published is never recorded, and the attempt that
+    would have caused it is refused naming the figures."""
+    limit = max_payload - HEADROOM
+
+    def check(domain_event: Any) -> None:
+        envelope = translate(domain_event)
+        if envelope is None:
+            return
+        size = len(envelope.to_json())
+        if size > limit:
+            raise RefusedAttemptError((Problem(
+                field="(decision)", rule_id=LIMITS,
+                reason=f"the {envelope.event_type} it would record could not be published: "
+                f"{size} bytes with its envelope, beyond the server's {max_payload} bytes",
+                required=f"at most {limit} bytes", given=f"{size} bytes",
+            ),))  # fmt: skip
+
+    return check
 
 
 def status_subject(service: str) -> str:
