@@ -24,7 +24,7 @@ from shared.config import Settings
 from shared.contract.commands import IntakeDecision
 from shared.contract.envelope import loads_strict
 from shared.contract.provinces import province_code
-from shared.contract.subjects import INTAKE_STREAM, intake_subject
+from shared.contract.subjects import INTAKE_STREAM, intake_subject, sender_inbox_prefix
 
 
 class ClientError(Exception):
@@ -88,12 +88,13 @@ async def send_command(
 
     As a province's tool does it: with the province's credentials (``NATS_USER`` …), a plain
     publish onto its intake subject (which the intake stream keeps; a province holds no
-    JetStream rights), ``Nats-Msg-Id`` set, and a reply subject in its own inboxes.
+    JetStream rights), ``Nats-Msg-Id`` set, and a reply subject in its own inboxes: under
+    ``_INBOX.p<code>`` for a province, the only inboxes a service answers it on.
     """
     credentials = credentials or Credentials.from_settings(Settings())
     nc = await connect(nats_url, "demobase-cli", credentials)
     try:
-        inbox = nc.new_inbox()
+        inbox = f"{sender_inbox_prefix(message['province'])}.{uuid4().hex}"
         sub = await nc.subscribe(inbox, max_msgs=1)
         subject = intake_subject(context, message["province"], message["command_type"])  # type: ignore[arg-type]
         data = json.dumps(message, ensure_ascii=False, default=str).encode()  # YAML dates as ISO

@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from shared.contract.provinces import PROVINCES
-from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS
+from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS, inbox_prefix, province_user
 
 SERVICE_ACCOUNT = "DEMOBASE"
 AUDIT_ACCOUNT = "AUDIT"
@@ -57,17 +57,8 @@ AUDITOR_API = (
 )
 
 
-def province_user(code: str) -> str:
-    return f"p{code}"
-
-
 def province_account(code: str) -> str:
     return f"P{code}"
-
-
-def inbox_prefix(user: str) -> str:
-    """The inbox prefix a restricted user connects with (nats-py: ``inbox_prefix=``)."""
-    return f"_INBOX.{user}"
 
 
 def password_variable(user: str) -> str:

@@ -29,6 +29,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from shared.bus.seam import Seam
+from shared.contract.subjects import sender_inbox_prefix
 from shared.metrics import CONSUMER_LAG, EVENTS_CONSUMED, HANDLER_SECONDS
 
 log = structlog.get_logger()
@@ -208,7 +209,7 @@ class TrackedConsumer:
             self.on_committed()
         reply_to = delivery.headers.get(REPLY_HEADER)
         if reply and reply_to:
-            await self._reply(reply_to, reply, sequence)
+            await self._reply(delivery.subject, reply_to, reply, sequence)
 
     async def process_batch(self, messages: list[Msg]) -> bool:
         """Apply the new ones of ``messages`` in one commit, then ack them; False if a transient
@@ -244,10 +245,33 @@ class TrackedConsumer:
             self.on_committed()
         return True
 
-    async def _reply(self, reply_to: str, reply: bytes, sequence: int) -> None:
-        # The header is written by an outside publisher and this connection has the ministry's
-        # rights: answer only on an inbox, never on a subject a stream records.
-        if not is_inbox(reply_to):
-            log.warning("reply subject refused", sequence=sequence, reply_to=reply_to[:200])
-            return
-        await self.nc.publish(reply_to, reply)
+    async def _reply(self, subject: str, reply_to: str, reply: bytes, sequence: int) -> None:
+        """Send the decision on the attempt at ``subject`` to ``reply_to``, if that is an inbox of
+        the sender's own.
+
+        The header is written by an outside publisher and this connection has the ministry's
+        rights: answer only on an inbox, never on a subject a stream records; and only on an
+        inbox under the sender's prefix (``_INBOX.p<code>.``, the only inboxes its account
+        imports), so no province can have a decision delivered to another's. The sender's code is
+        the 4th token of the intake subject, the one the server authorised for its credentials.
+        """
+        if may_answer_on(subject, reply_to, sequence):
+            await self.nc.publish(reply_to, reply)
+
+
+def may_answer_on(subject: str, reply_to: str, sequence: int = 0) -> bool:
+    """Whether the decision on the attempt at ``subject`` may be sent to ``reply_to``: an inbox,
+    and one under the sender's own prefix (the 4th token of the intake subject names the sender's
+    account); logged when not."""
+    tokens = subject.split(".")
+    if not is_inbox(reply_to) or len(tokens) < 4 or tokens[:2] != ["intake", "v1"]:
+        log.warning("reply subject refused", sequence=sequence, reply_to=reply_to[:200])
+        return False
+    prefix = sender_inbox_prefix(tokens[3])
+    if not reply_to.startswith(prefix + "."):
+        log.warning(
+            "reply subject refused: not an inbox of the sender", sequence=sequence,
+            reply_to=reply_to[:200], sender=tokens[3][:20], required=f"{prefix}.…",
+        )  # fmt: skip
+        return False
+    return True

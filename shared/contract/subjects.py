@@ -113,6 +113,26 @@ def parse_intake_subject(subject: str) -> IntakeSubject:
     return IntakeSubject(context, province, command)
 
 
+INBOX_ROOT = "_INBOX"
+
+
+def province_user(code: str) -> str:
+    """The NATS user of a provincial authority (``deploy/nats/accounts.conf``)."""
+    return f"p{code}"
+
+
+def inbox_prefix(user: str) -> str:
+    """The inbox prefix a restricted user connects with (nats-py: ``inbox_prefix=``)."""
+    return f"{INBOX_ROOT}.{user}"
+
+
+def sender_inbox_prefix(province: str) -> str:
+    """Where the sender of an attempt on ``province``'s intake subjects receives decisions: a
+    province under its own user's inbox prefix (the only inboxes its account imports), the
+    ministry (``000000``, every right) under any ``_INBOX``. Ends without the dot."""
+    return INBOX_ROOT if province == MINISTRY else inbox_prefix(province_user(province))
+
+
 def province_of(subject: str) -> str:
     """The province token of a ``bases.v1`` or ``intake.v1`` subject (its 4th token)."""
     tokens = subject.split(".")

@@ -137,7 +137,7 @@ async def test_a_payload_naming_another_province_than_its_subject_is_refused(
         await load_catalogue(nats_server.url)
         message = submission(park_application(), province="430000")
         nc = await connect(nats_server.url, "test")
-        inbox = nc.new_inbox()
+        inbox = f"_INBOX.p430000.{uuid4().hex}"  # the sender's own: no other is answered
         sub = await nc.subscribe(inbox, max_msgs=1)
         message["province"] = "440000"
         await nc.jetstream().publish(
