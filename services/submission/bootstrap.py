@@ -8,6 +8,7 @@ from services.submission.entrypoints.commands import commands, owners
 from services.submission.integration import translate
 from services.submission.policies import SUSPENSIONS, reactions
 from shared.bus.connection import Credentials
+from shared.bus.gatekeeper import gatekeeper_task
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.config import Settings, resolve_nats_url
@@ -21,7 +22,7 @@ def build_application(settings: Settings) -> SubmissionApplication:
 
 def build(settings: Settings) -> ServiceRuntime:
     app = build_application(settings)
-    return ServiceRuntime(
+    runtime = ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
         credentials=Credentials.from_settings(settings),
@@ -35,3 +36,5 @@ def build(settings: Settings) -> ServiceRuntime:
         app=app,
         translate=translate,
     )
+    runtime.extra_tasks = (gatekeeper_task(runtime),)  # attempts no context reads are refused
+    return runtime
