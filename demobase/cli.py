@@ -14,8 +14,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from demobase import audit, reference, refusals, selection
-from demobase.client import ClientError, registry_get, submit_file
-from demobase.terminal import EffectiveDate, console, effective, errors, fail, print_decision
+from demobase.client import AlreadyOnIntakeError, ClientError, registry_get, submit_file
+from demobase.terminal import (
+    EffectiveDate,
+    already_received,
+    console,
+    effective,
+    errors,
+    fail,
+    print_decision,
+)
 from shared.config import Settings, resolve_nats_url
 from shared.contract.provinces import PROVINCES, province_code
 
@@ -55,7 +63,10 @@ def submit(
     ],
     effective_date: EffectiveDate = None,
 ) -> None:
-    """Publish an application on the intake, as a province tool would; await the decision."""
+    """Publish an application on the intake, as a province tool would; await the decision.
+
+    A ``command_id`` (UUID) in the file makes sending it again a resend: the intake keeps the
+    first copy only and this says so (exit 3), or that the id was used by another attempt."""
     settings = Settings()
     try:
         decision = submit_file(
@@ -66,6 +77,8 @@ def submit(
             entry = _await_in_registry(settings, decision.subject_id)
             console.print(f"in the registry: {entry['status']} since {entry['since']}, "
                           f"{len(entry['timeline'])} event(s) in its timeline")  # fmt: skip
+    except AlreadyOnIntakeError as error:
+        raise (already_received(str(error)) if error.same else fail(str(error))) from None
     except ClientError as error:
         raise fail(str(error)) from None
     if not decision.accepted:

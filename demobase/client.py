@@ -14,6 +14,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import yaml
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
 from nats.errors import NoRespondersError
 from nats.js.errors import NoStreamResponseError
 
@@ -100,11 +102,13 @@ async def send_command(
         data = json.dumps(message, ensure_ascii=False, default=str).encode()  # YAML dates as ISO
         headers = {"Nats-Msg-Id": message["command_id"], REPLY_HEADER: inbox}
         try:
-            await nc.jetstream().publish(subject, data, stream=INTAKE_STREAM, headers=headers)
+            ack = await nc.jetstream().publish(subject, data, stream=INTAKE_STREAM, headers=headers)
         except NoStreamResponseError:
             raise ClientError(
                 f"no intake stream answers at {nats_url}; is `make run` up (or NATS_URL right)?"
             ) from None
+        if ack.duplicate:  # no decision comes: the service decided the first copy, not this one
+            raise await _already_on_intake(nc, credentials, message, data, int(ack.seq))
         try:
             reply = await sub.next_msg(timeout=timeout)
         except TimeoutError:
@@ -115,6 +119,78 @@ async def send_command(
         return IntakeDecision.model_validate_json(reply.data)
     finally:
         await nc.drain()
+
+
+class AlreadyOnIntakeError(ClientError):
+    """The intake already holds an attempt with this command id: JetStream dropped this copy
+    (same ``Nats-Msg-Id`` within the duplicate window, ADR 4), so no decision will come for it.
+
+    ``same`` is whether the stored attempt is this one (a resend), ``None`` when this connection
+    cannot read the intake (a province has no JetStream API, ADR 6)."""
+
+    def __init__(self, text: str, sequence: int, same: bool | None) -> None:
+        super().__init__(text)
+        self.sequence, self.same = sequence, same
+
+
+LOOKUP_TIMEOUT = 2.0
+WHERE_DECIDED = "see `demobase refusals` (if it was refused) or the registry (if it was recorded)"
+
+
+async def _already_on_intake(
+    nc: Client, credentials: Credentials, message: dict[str, Any], data: bytes, sequence: int
+) -> AlreadyOnIntakeError:
+    """What the duplicate acknowledgement means, said truthfully: the stored attempt at
+    ``sequence`` compared with ``data`` where this connection may read it."""
+    command = message["command_id"]
+    stored = await _stored_attempt(nc, credentials, sequence)
+    if stored is None:
+        return AlreadyOnIntakeError(
+            f"an attempt with command id {command} is already on the intake at sequence "
+            f"{sequence}, so this copy was dropped and no decision comes for it; its decision "
+            f"was sent to its original sender: {WHERE_DECIDED}. If this is a new attempt, "
+            "choose a new command_id",
+            sequence, None,
+        )  # fmt: skip
+    if _same_attempt(stored, data):
+        return AlreadyOnIntakeError(
+            f"already received as intake #{sequence} (a resend of the same attempt, command "
+            f"{command}); it was decided then and its decision sent to the original sender: "
+            f"{WHERE_DECIDED}",
+            sequence, True,
+        )  # fmt: skip
+    return AlreadyOnIntakeError(
+        f"the command id {command} was already used by another attempt (intake #{sequence}); "
+        "this one was dropped: choose a new command_id",
+        sequence, False,
+    )  # fmt: skip
+
+
+async def _stored_attempt(nc: Client, credentials: Credentials, sequence: int) -> bytes | None:
+    """The intake's message at ``sequence``, or None where this connection may not read it."""
+    if credentials.inbox_prefix:  # a restricted user (a province): no $JS.API right to ask
+        return None
+    try:
+        stored = await nc.jetstream(timeout=LOOKUP_TIMEOUT).get_msg(INTAKE_STREAM, sequence)
+    except (NatsError, TimeoutError):
+        return None
+    return stored.data
+
+
+SAME_ATTEMPT = ("command_type", "province", "actor", "body")
+"""What makes two attempts the same one: who asks for what. ``issued_at`` and
+``correlation_id`` are written afresh on every send (``intake_message``), so a resend of the
+same file differs there."""
+
+
+def _same_attempt(stored: bytes, data: bytes) -> bool:
+    try:
+        first, again = loads_strict(stored), loads_strict(data)
+    except ValueError:
+        return stored == data
+    if not isinstance(first, dict) or not isinstance(again, dict):
+        return bool(first == again)
+    return all(first.get(key) == again.get(key) for key in SAME_ATTEMPT)
 
 
 SERVICES = ("submission", "review", "evaluation", "registry")
@@ -167,6 +243,7 @@ def submit_file(
     if not isinstance(province, str):
         raise ClientError(f"{path}: 'province' (a GB/T 2260 code or a province name) is required")
     code = province_code(province)
+    command_id = document.pop("command_id", None)
     message = intake_message(
         "SubmitApplication",
         document,
@@ -174,6 +251,11 @@ def submit_file(
         actor=f"province:{code}",
         issued_at=effective or datetime.now(UTC),
     )
+    if command_id is not None:  # a tool's own id: sending the same file again is a resend
+        try:
+            message["command_id"] = str(UUID(str(command_id)))
+        except ValueError:
+            raise ClientError(f"{path}: 'command_id' must be a UUID, not {command_id!r}") from None
     return asyncio.run(send_on(nats_url, "submission", message, effective))
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from shared.contract.commands import IntakeDecision
 
@@ -46,3 +47,10 @@ def print_decision(decision: IntakeDecision) -> None:
         console.print(f"[red]rejected[/red]: {what}")
     for problem in decision.problems:
         console.print(f"  - {problem}")
+
+
+def already_received(text: str) -> typer.Exit:
+    """A resend of an attempt the intake already holds: received once, decided then; no decision
+    comes for this copy (exit 3). The caller raises what this returns."""
+    console.print(f"[yellow]already received[/yellow]: {escape(text)}", soft_wrap=True)
+    return typer.Exit(code=3)
