@@ -66,13 +66,18 @@ class IndustrialInternet(FormModel):
 
 
 class DataCentre(FormModel):
-    """特色指标 of 数据中心 (001 附件 特色指标 17–19, 21); large or small/medium by its racks."""
+    """特色指标 of 数据中心 (001 附件 特色指标 17–19, 21); large or small/medium by its racks.
+
+    The bandwidth per rack is part of 特色指标 21, typed 定性: given for the experts, never a
+    threshold (R-THRESHOLDS)."""
 
     design_racks: Annotated[Count, Label("单体设计标准机架数", "架")]
     build: Annotated[DataCentreBuild, Label("基础设施建设及投产情况")]
     it_load_pct: Annotated[Percent, Label("IT设备负荷占设计容量比例", "%")]
     annual_pue: Annotated[Decimal, Field(ge=1, le=5), Label("运行年均PUE（投产不满1年填设计值）")]
-    bandwidth_mbps_per_rack: Annotated[Quantity, Label("平均每机架带宽", "Mbps")]
+    bandwidth_mbps_per_rack: Annotated[
+        Quantity | None, Label("平均每机架带宽（定性指标21，专家评议）", "Mbps")
+    ] = None
     green_certified: Annotated[
         ExactBool, Label("绿色等级4A级以上认证或列入国家绿色数据中心名单")
     ] = False

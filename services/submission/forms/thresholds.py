@@ -88,13 +88,15 @@ INTERNET_MINIMUMS = (
 
 
 def data_centre_minimums(large: bool) -> tuple[Minimum, ...]:
-    """001 附件 特色指标 17, 18, 21 (数据中心): large from 3,000 racks, small/medium from 300."""
+    """001 附件 特色指标 17, 18 (数据中心): large from 3,000 racks, small/medium from 300.
+
+    The 200 Mbps per rack of 特色指标 21 (安全可靠、网络及服务能力) is no minimum: indicator 21 is
+    typed 定性, so the experts weigh it with the rest of that indicator (R-THRESHOLDS)."""
     p = "data_centre."
     return (
         Minimum(f"{p}design_racks", "单体设计标准机架数", "架", _d("300")),
         Minimum(f"{p}it_load_pct", "IT设备负荷", "%", _d("40" if large else "50")),
         Minimum(f"{p}annual_pue", "年均PUE", "", _d("1.3" if large else "1.5"), maximum=True),
-        Minimum(f"{p}bandwidth_mbps_per_rack", "每机架带宽", "Mbps", _d("200")),
     )
 
 
@@ -204,7 +206,7 @@ def check_featured_indicators(form: NiidParkForm) -> list[Violation]:
 
 
 def check_data_centre(block: DataCentre) -> list[Violation]:
-    """数据中心: load and PUE by size, built and in operation, green certified (特色指标 17–21)."""
+    """数据中心: load and PUE by size, built and in operation, green certified (特色指标 17–19)."""
     large = block.design_racks >= 3000
     figures = {f"data_centre.{name}": value for name, value in block}
     found = check_minimums(data_centre_minimums(large), figures)
