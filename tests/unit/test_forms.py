@@ -267,6 +267,34 @@ def test_r_materials_every_narrative_too_long_is_reported_with_the_rest() -> Non
     assert fields(issues) == ["narratives.governance", "plan.tasks", "revenue.average"]
 
 
+EXAMPLE_FORMS = [
+    ("niid-park-changsha.yaml", "NIID", "park"),
+    ("eidb-park-xiamen-storage.json", "EIDB", "park"),
+    ("eidb-enterprise-fuzhou.json", "EIDB", "enterprise"),
+]
+
+
+@pytest.mark.parametrize(("name", "programme", "category"), EXAMPLE_FORMS)
+@pytest.mark.parametrize(
+    ("listed", "given"), [([], "none listed"), (["  ", "\u3000"], "2 blank entries")]
+)
+def test_r_materials_an_application_without_supporting_evidence_is_refused(
+    name: str, programme: Programme, category: Category, listed: list[str], given: str
+) -> None:
+    """R-MATERIALS (001 第十条(三); 002/003 附件2/3 三、附件清单): the 附件清单 lists at least one
+    说明或证明材料; an empty list, or one of blank entries, is refused naming the field."""
+    data = example(name)
+    if listed:
+        data["attachments"] = listed
+    else:
+        data.pop("attachments")
+    _, issues = parse_form(programme, category, data)
+    [problem] = issues
+    assert isinstance(problem, Problem)
+    assert (problem.rule_id, problem.field, problem.given) == ("R-MATERIALS", "attachments", given)
+    assert "有关说明或证明材料" in problem.reason
+
+
 @pytest.mark.parametrize("field", ["uscc", "parent_uscc"])
 def test_r_eligible_enterprise_a_credit_code_with_a_wrong_check_digit_is_refused(
     field: str,

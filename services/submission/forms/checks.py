@@ -113,6 +113,26 @@ def narrative_problems(model: BaseModel) -> list[Problem]:
     return found
 
 
+def evidence_problems(model: BaseModel) -> list[Problem]:
+    """R-MATERIALS: the 附件清单 lists the 有关说明或证明材料 an application carries
+    (001 第十条(三); 002/003 附件2/3 三、附件清单); an empty list, or blank entries only, is
+    refused."""
+    listed = getattr(model, "attachments", None)
+    if listed is None or any(item.strip() for item in listed):
+        return []
+    label = label_of(type(model), "attachments").title
+    return [
+        Problem(
+            field="attachments",
+            rule_id="R-MATERIALS",
+            reason=f"「{label}」 lists no 有关说明或证明材料: an application carries its "
+            "supporting evidence (001 第十条(三))",
+            required="at least one 说明或证明材料",
+            given="none listed" if not listed else f"{len(listed)} blank entries",
+        )
+    ]
+
+
 def mean_ratio(
     numerator: YearSeries, denominator: YearSeries, scale: Decimal = Decimal(100)
 ) -> Decimal | None:

@@ -141,6 +141,7 @@ class NiidParkForm(FormModel):
     industrial_internet: Annotated[IndustrialInternet | None, Label("特色指标：工业互联网")] = None
     data_centre: Annotated[DataCentre | None, Label("特色指标：数据中心")] = None
 
+    attachments: Annotated[tuple[Text, ...], Label("附件清单（有关说明或证明材料）")] = ()
     incidents: Incidents = ()
     narratives: Annotated[NiidNarratives, Label("定性指标说明")] = NiidNarratives()
 

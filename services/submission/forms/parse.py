@@ -9,7 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from services.submission.domain import Violation, check_applicant_kind, check_enterprise_identity
-from services.submission.forms.checks import narrative_problems
+from services.submission.forms.checks import evidence_problems, narrative_problems
 from services.submission.forms.eidb_enterprise import EidbEnterpriseForm
 from services.submission.forms.eidb_park import EidbParkForm
 from services.submission.forms.niid_park import NiidParkForm
@@ -52,7 +52,8 @@ def parse_form(
     """Read ``data`` as the form of ``programme`` and ``category``; report every problem found.
 
     The form is None when it cannot be read (the problems say where). Otherwise it comes back with
-    the rest: narrative sections over 2,000 characters (R-MATERIALS), an invalid 统一社会信用代码
+    the rest: narrative sections over 2,000 characters and an empty 附件清单 (R-MATERIALS), an
+    invalid 统一社会信用代码
     (R-ELIGIBLE-ENTERPRISE), typed figures the computation contradicts (:class:`FormMismatch`) and
     things listed twice (:class:`FormDuplicate`). Typed weighted counts are cross-checked only
     with ``weights`` marked verified.
@@ -66,7 +67,8 @@ def parse_form(
         form = FORMS[(programme, category)].model_validate(data)
     except ValidationError as error:
         return None, shape_problems(error)
-    issues: list[FormIssue] = [*narrative_problems(form), *identity_problems(form)]
+    issues: list[FormIssue] = [*narrative_problems(form), *evidence_problems(form)]
+    issues += identity_problems(form)
     issues += form.mismatches(weights, tolerance)
     issues += form.duplicates()
     return form, issues
