@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
+from pydantic import ValidationError
 
 from services.submission.arrival import (
     form_matches_application,
@@ -29,8 +30,12 @@ from services.submission.domain import (
     check_within_deadline,
     violations_on_arrival,
 )
-from services.submission.eligibility import check_eligibility, check_group_and_subsidiary
-from services.submission.forms import as_problems, blocking, parse_form
+from services.submission.eligibility import (
+    EidbConditions,
+    check_eligibility,
+    check_group_and_subsidiary,
+)
+from services.submission.forms import PLACEHOLDER_WEIGHTS, as_problems, blocking, parse_form
 from shared.contract.commands import (
     DisqualifyApplication,
     ForwardBatch,
@@ -42,6 +47,7 @@ from shared.contract.commands import (
     RejectApplication,
     ReviewByCity,
     SubmitApplication,
+    problems_of,
 )
 from shared.intake import RefusedAttemptError, provenance
 from shared.rules import RuleViolationError, Violation, refuse
@@ -80,9 +86,9 @@ class SubmissionApplication(ServiceApplication):
                     )
                 ]
             )
-        batch = Batch(
-            batch_id=body.batch_id, details=body.model_dump(mode="json"), **provenance(message)
-        )
+        details = body.model_dump(mode="json")
+        _conditions_of(details.get("conditions"))  # refused now if no form could be held to them
+        batch = Batch(batch_id=body.batch_id, details=details, **provenance(message))
         self.record(batch, upstream=upstream, position=position)
         return batch
 
@@ -108,7 +114,8 @@ class SubmissionApplication(ServiceApplication):
             self.advance(upstream, position)
             return self.application(application_id)
         batch = self._check_batch_takes(body, message) if body.batch_id else None
-        violations, flags = self._arrival_rules(body, message.received_at.date())
+        conditions = _conditions_of(batch.conditions) if batch is not None else None
+        violations, flags = self._arrival_rules(body, message.received_at.date(), conditions)
         entrant = _entrant(body, application_id)
         if batch is not None and entrant is not None:
             violations += _group_conflicts(batch, entrant)
@@ -125,18 +132,22 @@ class SubmissionApplication(ServiceApplication):
         return application
 
     def _arrival_rules(
-        self, body: SubmitApplication, on: date
+        self, body: SubmitApplication, on: date, conditions: EidbConditions | None
     ) -> tuple[list[Violation], list[str]]:
-        """Every rule of the application and its form: R-ELIGIBLE-*, R-THRESHOLDS, R-MATERIALS…"""
+        """Every rule of the application and its form: R-ELIGIBLE-*, R-THRESHOLDS (with the
+        batch's 创建基本条件, R-NO-SMART-FACTORY), R-MATERIALS…"""
         violations = violations_on_arrival(body.programme, body.category, body.domain, body.uscc)
-        form, issues = parse_form(body.programme, body.category, body.form)
+        weights = conditions.weights if conditions is not None else PLACEHOLDER_WEIGHTS
+        form, issues = parse_form(body.programme, body.category, body.form, weights=weights)
         if form is None and violations:
             return violations, []  # ineligible as an applicant: no form to read
         if form is None:
             raise RefusedAttemptError(prefixed("form.", as_problems(issues)))
         violations += [violation_of(problem, "form.") for problem in as_problems(blocking(issues))]
         violations += form_matches_application(body, form)
-        result = check_eligibility(body.programme, body.category, form, self.zones(), on)
+        result = check_eligibility(
+            body.programme, body.category, form, self.zones(), on, conditions=conditions
+        )
         return unique(violations + list(result.violations)), [str(f) for f in result.flags]
 
     def load_catalogue(self, message: IntakeMessage, *, upstream: str, position: int) -> Catalogue:
@@ -330,6 +341,21 @@ def _group_conflicts(batch: Batch, entrant: Entrant) -> list[Violation]:
     others = [Entrant(**e) for e in batch.enterprises.values() if e["uscc"] != entrant.uscc]
     conflicts = check_group_and_subsidiary([*others, entrant])
     return [v for v in conflicts if entrant.uscc in v.given]
+
+
+def _conditions_of(conditions: dict[str, Any] | None) -> EidbConditions | None:
+    """R-THRESHOLDS: a batch's 创建基本条件 as the forms check them; an attempt to open a batch
+    with conditions no form could be held to is refused naming the field."""
+    try:
+        return EidbConditions.of_batch(conditions)
+    except ValidationError as error:
+        problems = prefixed("conditions.", problems_of(error))
+        raise RefusedAttemptError(
+            tuple(
+                p.model_copy(update={"field": p.field.rstrip("."), "rule_id": "R-THRESHOLDS"})
+                for p in problems
+            )
+        ) from None
 
 
 def _city_review_required(batch: Batch, province: str) -> Violation | None:

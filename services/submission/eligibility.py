@@ -9,17 +9,18 @@ figures live in :mod:`services.submission.forms.thresholds`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import Field, model_validator
 
 from services.submission.data.zones import ZoneCatalogue
 from services.submission.domain import Violation, check_applicant_kind, check_one_domain
 from services.submission.forms.common import FormModel, Incident, Text
+from services.submission.forms.eidb_common import BLOCK_WEIGHTS
 from services.submission.forms.eidb_enterprise import EidbEnterpriseForm
 from services.submission.forms.eidb_park import EidbParkForm
 from services.submission.forms.niid_park import NiidParkForm
@@ -58,8 +59,9 @@ class EligibilityResult:
 class EidbConditions(FormModel):
     """A batch's 创建基本条件 (003 四(二)): minimums on computed figures, and the form weights.
 
-    The 考评指标 of 工信部规〔2025〕250号 were not found in public sources: a batch sets these as
-    data, and says whether they are verified. Keys are the forms' ``METRICS``.
+    The 考评指标 of 工信部规〔2025〕250号 were not found in public sources: the ministry sets these
+    as data of the batch when it opens it (``OpenBatch.conditions``), and says whether they are
+    verified. Keys are the forms' ``METRICS``.
     """
 
     verified: ExactBool
@@ -77,7 +79,30 @@ class EidbConditions(FormModel):
             unknown = set(getattr(self, name)) - set(known)
             if unknown:
                 raise ValueError(f"{name}: no figure named {', '.join(sorted(unknown))}")
+        weighted = sorted((set(self.park) | set(self.enterprise)) & set(BLOCK_WEIGHTS))
+        if self.verified and weighted and not self.weights.verified:
+            raise ValueError(
+                f"a minimum on the weighted count {', '.join(weighted)} needs the batch's own "
+                "weights (the placeholder ones are unverified)"
+            )
         return self
+
+    @classmethod
+    def of_batch(cls, conditions: Mapping[str, Any] | None) -> EidbConditions | None:
+        """A batch's conditions as it recorded them (``BasicConditions`` as JSON), or None.
+
+        Raises :class:`pydantic.ValidationError` naming the field for conditions these forms
+        cannot check (an unweighted kind, a weighted minimum without the batch's weights)."""
+        if conditions is None:
+            return None
+        weights = conditions.get("weights")
+        provenance = {"verified": conditions["verified"], "source": conditions["source"]}
+        return cls.model_validate(
+            {
+                **{key: value for key, value in conditions.items() if key != "weights"},
+                "weights": PLACEHOLDER_WEIGHTS if weights is None else {**provenance, **weights},
+            }
+        )
 
 
 # --- R-ELIGIBLE-ZONE ------------------------------------------------------------------------

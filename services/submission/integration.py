@@ -61,8 +61,10 @@ def _opened(event: Batch.Opened) -> EventPayload:
         "categories",
         "deadlines",
         "suspended_provinces",
+        "conditions",
     )
-    return BatchOpened.model_validate({k: event.details[k] for k in keys}, strict=False)
+    details = {k: event.details[k] for k in keys if k in event.details}  # older: no conditions
+    return BatchOpened.model_validate(details, strict=False)
 
 
 def _forwarded(event: Batch.Forwarded) -> EventPayload:

@@ -28,6 +28,7 @@ from shared.contract.events_common import (
     ID_MAX,
     NAME_MAX,
     TEXT_MAX,
+    BasicConditions,
     Category,
     CityQuota,
     Deadline,
@@ -118,6 +119,19 @@ class OpenBatch(CommandBody):
     categories: tuple[Category, ...] = Field(min_length=1, max_length=FEW_MAX)
     deadlines: tuple[Deadline, ...] = Field(min_length=1, max_length=FEW_MAX)
     suspended_provinces: tuple[Province, ...] = Field(default=(), max_length=FEW_MAX)
+    conditions: BasicConditions | None = Field(
+        default=None,
+        description="EIDB: the 创建基本条件 applications are checked against on arrival "
+        "(003 四(二); R-THRESHOLDS, R-NO-SMART-FACTORY)",
+    )
+
+    @model_validator(mode="after")
+    def _conditions_for_eidb_only(self) -> OpenBatch:
+        if self.conditions is not None and self.programme != "EIDB":
+            raise ValueError(
+                "创建基本条件 are EIDB's; an NIID batch is held to the thresholds of 001 附件"
+            )
+        return self
 
 
 class ForwardBatch(CommandBody):

@@ -16,6 +16,7 @@ from typing import Final
 from shared.contract.envelope import EVENT_TYPES, EventPayload, SubjectKind
 from shared.contract.events_common import (
     AccidentGrade,
+    BasicConditions,
     Category,
     CityQuota,
     ConsultedMinistry,
@@ -116,6 +117,7 @@ __all__ = [
     "AnnualReportSubmitted",
     "ApplicationRejected",
     "ApplicationSubmitted",
+    "BasicConditions",
     "BatchForwarded",
     "BatchOpened",
     "CandidateDisqualified",

@@ -295,6 +295,75 @@ class CityQuota(ValueObject):
     maximum: Ordinal
 
 
+EidbParkFigure = Literal[
+    "revenue_average",
+    "leading_revenue_average",
+    "leading_share_pct",
+    "labour_productivity",
+    "park_rd_intensity_pct",
+    "leading_rd_intensity_pct",
+    "high_level_talent_share_pct",
+    "smart_factory_share_pct",
+    "output_per_land",
+    "investment_intensity",
+    "quality_firms",
+    "platforms",
+    "patents",
+    "smart_factories",
+]
+"""The figures of an EIDB park's application (002 附件2) a batch's 创建基本条件 may set a minimum
+on: three-year averages, shares and weighted counts, each computed from the form, never typed."""
+
+EidbEnterpriseFigure = Literal[
+    "revenue_average",
+    "domain_revenue_average",
+    "domain_share_pct",
+    "rd_intensity_pct",
+    "domain_rd_intensity_pct",
+    "gross_margin_pct",
+    "labour_productivity",
+    "high_level_talent_share_pct",
+    "awards",
+    "patents",
+    "standards",
+]
+"""The figures of an EIDB enterprise's application (002 附件3) a batch's 创建基本条件 may set a
+minimum on."""
+
+ConditionFigure = Annotated[
+    Decimal, Field(ge=0, le=10**9, max_digits=15, decimal_places=4, allow_inf_nan=False)
+]
+"""A minimum of a 创建基本条件, in the figure's own unit (亿元, %, 万元/人, a weighted count)."""
+
+CountWeight = Annotated[
+    Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=4, allow_inf_nan=False)
+]
+"""The weight of one kind in a weighted count (e.g. 领航级 smart factories)."""
+
+
+class BasicConditions(ValueObject):
+    """An EIDB batch's 创建基本条件 (003 四(二): the 考评指标 of 工信部规〔2025〕250号), as data of
+    the batch (R-THRESHOLDS; ADR 10): minimums on the computed figures of each category's form,
+    checked on arrival; a park of 人工智能 or 软件 is not assessed on ``smart_factory_share_pct``
+    (R-NO-SMART-FACTORY).
+
+    ``verified`` says the figures are the 考评指标's own: unverified conditions refuse nobody and
+    are flagged for the reviewers. ``weights`` weigh the forms' weighted counts by block and kind
+    (002 附件2/3: 优质企业, 国家级创新平台, 有效发明专利, 智能工厂, 科技奖励, 标准); without them a
+    minimum on a weighted count cannot be set.
+    """
+
+    verified: ExactBool
+    source: Phrase = Field(description="the document the figures come from, e.g. its 文号")
+    park: dict[EidbParkFigure, ConditionFigure] = Field(default_factory=dict, max_length=FEW_MAX)
+    enterprise: dict[EidbEnterpriseFigure, ConditionFigure] = Field(
+        default_factory=dict, max_length=FEW_MAX
+    )
+    weights: dict[Key, Annotated[dict[Key, CountWeight], Field(max_length=FEW_MAX)]] | None = Field(
+        default=None, max_length=FEW_MAX, description="block → kind → weight"
+    )
+
+
 class SectionScore(ValueObject):
     """One section of the expert scoring sheet (附件4/5: 发展基础 ... 保障措施, domain points)."""
 

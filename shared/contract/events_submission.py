@@ -17,6 +17,7 @@ from shared.contract.events_common import (
     MANY_MAX,
     NAME_MAX,
     TEXT_MAX,
+    BasicConditions,
     Category,
     CityQuota,
     Deadline,
@@ -65,6 +66,9 @@ class BatchOpened(EventPayload):
         default=(),
         max_length=FEW_MAX,
         description="provinces that may not recommend in it (R-SUSPENDED-PROVINCE)",
+    )
+    conditions: BasicConditions | None = Field(
+        default=None, description="EIDB's 创建基本条件 (003 四(二); R-THRESHOLDS)"
     )
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
 from services.submission.bootstrap import build as build_submission
 from shared.bus.server import EmbeddedNats
 from shared.config import Settings
 from shared.contract.envelope import Envelope
-from tests.e2e.test_selection_submission import FUJIAN, HUNAN, Desk, rules
+from shared.contract.provinces import MINISTRY
+from tests.e2e.test_selection_submission import BATCHES, FUJIAN, HUNAN, Desk, rules
 from tests.e2e.test_submission_path import log_events, registry_runtime
 from tests.support import load_catalogue, park_application, running, wait_until
 
@@ -77,3 +79,73 @@ async def _logged(url: str, event_type: str, count: int = 1) -> list[Envelope] |
     """The events of ``event_type`` on the log once there are ``count`` of them."""
     found = [e for e in await log_events(url) if e.event_type == event_type]
     return found if len(found) >= count else None
+
+
+def eidb_batch(**changes: Any) -> dict[str, Any]:
+    """The first EIDB batch as the ministry opens it (examples/batches), with ``changes``."""
+    body = yaml.safe_load((BATCHES / "eidb-2026-1.yaml").read_text(encoding="utf-8"))
+    return {**body, **changes}
+
+
+async def open_batch(desk: Desk, **changes: Any) -> None:
+    """The ministry opens the first EIDB batch with ``changes``; Fujian forwards it."""
+    await load_catalogue(desk.url)
+    opened = await desk.send("OpenBatch", eidb_batch(**changes), MINISTRY, "2026-02-20")
+    assert opened.accepted, opened
+    body = yaml.safe_load((BATCHES / "eidb-2026-1-fujian.yaml").read_text(encoding="utf-8"))
+    body.pop("province")
+    assert (await desk.send("ForwardBatch", body, FUJIAN, "2026-02-27")).accepted
+
+
+CONDITIONS = {
+    "verified": True, "source": "创建基本条件（测试批次）",
+    "park": {"smart_factory_share_pct": "20"},
+}  # fmt: skip
+"""A batch's 创建基本条件: 智能工厂占比 ≥ 20 % for parks (the example park has 14.06 %)."""
+
+
+async def test_r_no_smart_factory_the_batchs_basic_conditions_are_checked_on_arrival(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-THRESHOLDS, R-NO-SMART-FACTORY (003 四(二)): the ministry opens the batch with its
+    创建基本条件 (on the log in BatchOpened); a 新型储能制造 park below 智能工厂占比 is rejected
+    naming the figure, the same park in 软件 is not assessed on it and is received."""
+    desk = Desk(nats_server.url)
+    async with running(*platform):
+        await open_batch(desk, conditions=CONDITIONS)
+        storage, software = [
+            await desk.send("SubmitApplication", park_application(
+                programme="EIDB", name=f"厦门{domain}园", city="厦门市", domain=domain,
+                batch_id="EIDB-2026-1"), FUJIAN, "2026-03-20")
+            for domain in ("新型储能制造", "软件")
+        ]  # fmt: skip
+        [opened] = await wait_until(lambda: _logged(nats_server.url, "BatchOpened"))
+    assert not storage.accepted and storage.recorded == "ApplicationRejected"
+    assert [(p.rule_id, p.field, p.required, p.given) for p in storage.problems] == [
+        ("R-THRESHOLDS", "smart_factory_share_pct", "≥ 20", "14.0625")
+    ]
+    assert software.accepted and software.recorded == "ApplicationSubmitted", software
+    conditions = opened.payload.model_dump(mode="json")["conditions"]
+    assert conditions["park"] == {"smart_factory_share_pct": "20"} and conditions["verified"]
+
+
+async def test_r_thresholds_conditions_no_form_can_be_held_to_refuse_the_batch(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-THRESHOLDS: a minimum on a weighted count without the batch's own weights, or
+    conditions for an NIID batch, refuse the OpenBatch naming the field; nothing is opened."""
+    desk = Desk(nats_server.url)
+    weighted = {**CONDITIONS, "park": {"patents": "30"}}
+    niid = {"batch_id": "NIID-11", "programme": "NIID", "number": 11, "title": "第十一批",
+            "notice": {"title": "通知"}, "domains": ["装备工业"], "categories": ["park"],
+            "deadlines": [{"level": "ministry", "due": "2026-06-30"}],
+            "conditions": CONDITIONS}  # fmt: skip
+    async with running(*platform):
+        unweighted = await desk.send("OpenBatch", eidb_batch(conditions=weighted), MINISTRY,
+                                     "2026-02-20")  # fmt: skip
+        for_niid = await desk.send("OpenBatch", niid, MINISTRY, "2026-02-20")
+    assert not unweighted.accepted and unweighted.recorded is None
+    assert [(p.rule_id, p.field) for p in unweighted.problems] == [("R-THRESHOLDS", "conditions")]
+    assert "weighted count patents" in unweighted.problems[0].reason
+    assert not for_niid.accepted and "创建基本条件 are EIDB's" in str(for_niid.problems[0])
+    assert [e for e in await log_events(nats_server.url) if e.event_type == "BatchOpened"] == []

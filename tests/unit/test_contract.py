@@ -24,6 +24,7 @@ from shared.contract.events import (
     AnnualReportSubmitted,
     ApplicationRejected,
     ApplicationSubmitted,
+    BasicConditions,
     BatchForwarded,
     BatchOpened,
     CandidateDisqualified,
@@ -114,6 +115,13 @@ SAMPLES: dict[type[EventPayload], EventPayload] = {
         domains=("人工智能", "软件"),
         categories=("park", "enterprise"),
         deadlines=(Deadline(level="ministry", due=date(2026, 4, 10)),),
+        conditions=BasicConditions(
+            verified=False,
+            source="工信部规〔2025〕250号 考评指标（未核实）",
+            park={"smart_factory_share_pct": Decimal("20")},
+            enterprise={"high_level_talent_share_pct": Decimal("30")},
+            weights={"smart_factories": {"领航级": Decimal("4"), "卓越级": Decimal("3")}},
+        ),
     ),
     BatchForwarded: BatchForwarded(
         batch_id="EIDB-2026-1",

@@ -89,6 +89,11 @@ COMMAND_SAMPLES: dict[str, dict[str, Any]] = {
         "title": "第一批国家新兴产业发展示范基地创建遴选", "notice": DOCUMENT,
         "domains": ["人工智能", "软件"], "categories": ["park", "enterprise"],
         "deadlines": [DEADLINE], "suspended_provinces": ["430000"],
+        "conditions": {
+            "verified": True, "source": "工信部规〔2025〕250号 考评指标",
+            "park": {"smart_factory_share_pct": "20.5"}, "enterprise": {"revenue_average": "10"},
+            "weights": {"patents": {"有效发明专利": "1", "中国专利奖金奖": "3"}},
+        },
     },
     "ForwardBatch": {
         "batch_id": "EIDB-2026-1", "notice": NOTICE, "city_review": True, "deadlines": [DEADLINE],

@@ -32,7 +32,8 @@ from services.submission.forms import (
     NiidParkForm,
     parse_form,
 )
-from shared.contract.events_common import Category, Programme
+from shared.contract.commands import OpenBatch
+from shared.contract.events_common import BasicConditions, Category, Programme
 
 pytestmark = pytest.mark.unit
 EXAMPLES = Path(__file__).parents[2] / "examples" / "forms"
@@ -219,6 +220,61 @@ def test_eidb_conditions_apply_to_computed_three_year_figures() -> None:
 def test_eidb_conditions_naming_an_unknown_figure_are_refused() -> None:
     with pytest.raises(ValidationError, match="no figure named"):
         EidbConditions(verified=True, source="x", park={"smart_factories_pct": Decimal(1)})
+
+
+def batch_conditions(**changes: Any) -> dict[str, Any]:
+    """A batch's 创建基本条件 as OpenBatch carries them and the batch records them (JSON)."""
+    conditions = BasicConditions.model_validate_json(json.dumps(
+        {"verified": True, "source": "考评指标（测试批次）",
+         "park": {"smart_factory_share_pct": "20"}, **changes}
+    ))  # fmt: skip
+    return conditions.model_dump(mode="json")
+
+
+@pytest.mark.parametrize(("domain", "refused"), [("人工智能", False), ("软件", False),
+                                                 ("新型储能制造", True)])  # fmt: skip
+def test_r_no_smart_factory_the_batchs_conditions_exempt_ai_and_software_parks(
+    domain: str, refused: bool
+) -> None:
+    """R-NO-SMART-FACTORY, R-THRESHOLDS: the 20 % minimum the batch sets on 智能工厂占比 refuses
+    the example park (14.06 %) in 新型储能制造, never in 人工智能 or 软件 (003 四(二))."""
+    conditions = EidbConditions.of_batch(batch_conditions())
+    park = form("EIDB", "park", domain=domain)
+    result = check_eligibility("EIDB", "park", park, CATALOGUE, BUSINESS_DATE,
+                               conditions=conditions)  # fmt: skip
+    expected = [("R-THRESHOLDS", "smart_factory_share_pct", "≥ 20", "14.0625")] if refused else []
+    assert [(v.rule_id, v.field, v.required, v.given) for v in result.violations] == expected
+    assert result.flags == ()
+
+
+def test_eidb_conditions_of_a_batch_weigh_counts_with_the_batchs_own_weights() -> None:
+    """R-THRESHOLDS: a minimum on a weighted count uses the weights the batch sets."""
+    weights = PLACEHOLDER_WEIGHTS.model_dump(mode="json", exclude={"verified", "source"})
+    weights["patents"] = {"有效发明专利": "0.1", "中国专利奖银奖": "1", "中国专利奖金奖": "1"}
+    conditions = EidbConditions.of_batch(batch_conditions(park={"patents": "30"}, weights=weights))
+    assert conditions is not None and conditions.weights.verified
+    result = check_eligibility("EIDB", "park", form("EIDB", "park"), CATALOGUE, BUSINESS_DATE,
+                               conditions=conditions)  # fmt: skip
+    assert [(v.field, v.required) for v in result.violations] == [("patents", "≥ 30")]
+
+
+def test_eidb_conditions_with_a_weighted_minimum_but_no_weights_are_refused() -> None:
+    """R-THRESHOLDS: verified minimums on a weighted count cannot use the placeholder weights."""
+    with pytest.raises(ValidationError, match="weighted count patents"):
+        EidbConditions.of_batch(batch_conditions(park={"patents": "30"}))
+    assert EidbConditions.of_batch(None) is None
+
+
+def test_eidb_conditions_belong_to_an_eidb_batch() -> None:
+    """R-THRESHOLDS: an NIID batch has 001 附件's thresholds, no 创建基本条件."""
+    body = {"batch_id": "NIID-11", "programme": "NIID", "number": 11, "title": "第十一批",
+            "notice": {"title": "通知"}, "domains": ["装备工业"], "categories": ["park"],
+            "deadlines": [{"level": "ministry", "due": "2026-06-30"}],
+            "conditions": batch_conditions()}  # fmt: skip
+    with pytest.raises(ValidationError, match="创建基本条件 are EIDB's"):
+        OpenBatch.model_validate_json(json.dumps(body))
+    eidb = OpenBatch.model_validate_json(json.dumps({**body, "programme": "EIDB"}))
+    assert eidb.conditions is not None
 
 
 # --- R-ELIGIBLE-ENTERPRISE ------------------------------------------------------------------

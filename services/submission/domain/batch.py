@@ -84,6 +84,7 @@ class Batch(Aggregate):
         causation_id: UUID,
     ) -> None:
         self.batch_id = batch_id
+        self.details = details
         self.programme: str = details["programme"]
         self.number: int = int(details["number"])
         self.domains: list[str] = list(details["domains"])
@@ -173,6 +174,12 @@ class Batch(Aggregate):
         }
 
     # Reading the batch's rules for one province.
+
+    @property
+    def conditions(self) -> dict[str, Any] | None:
+        """EIDB's 创建基本条件 as the ministry set them (``BasicConditions`` as JSON), if any."""
+        found: dict[str, Any] | None = self.details.get("conditions")
+        return found
 
     def city_review(self, province: str) -> bool:
         return bool(self.forwarded.get(province, {}).get("city_review", False))

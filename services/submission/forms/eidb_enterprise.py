@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -35,6 +35,7 @@ from services.submission.forms.eidb_common import (
 )
 from services.submission.forms.problems import FormDuplicate, FormMismatch, Tolerance
 from services.submission.forms.weights import FormWeights
+from shared.contract.events_common import EidbEnterpriseFigure
 
 EnterpriseType = Literal["国有", "民营", "合资", "其他"]
 Certification = Literal[
@@ -57,11 +58,7 @@ class EnterpriseNarratives(NarrativeSections):
 class EidbEnterpriseForm(FormModel):
     """An enterprise's EIDB creation application; averages, shares and weighted counts computed."""
 
-    METRICS: ClassVar[tuple[str, ...]] = (
-        "revenue_average", "domain_revenue_average", "domain_share_pct", "rd_intensity_pct",
-        "domain_rd_intensity_pct", "gross_margin_pct", "labour_productivity",
-        "high_level_talent_share_pct", "awards", "patents", "standards",
-    )  # fmt: skip
+    METRICS: ClassVar[tuple[str, ...]] = get_args(EidbEnterpriseFigure)
     """What a batch's 创建基本条件 may set a minimum on (R-THRESHOLDS, batch data)."""
 
     name: Annotated[Text, Label("企业名称")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -40,7 +40,7 @@ from services.submission.forms.eidb_common import (
 )
 from services.submission.forms.problems import FormDuplicate, FormMismatch, Tolerance, check_figure
 from services.submission.forms.weights import FormWeights
-from shared.contract.events_common import Count
+from shared.contract.events_common import Count, EidbParkFigure
 
 ParkInParkManager = Literal["所在园区管理机构", "所在地人民政府", "其他"]
 
@@ -69,12 +69,7 @@ class ParkNarratives(NarrativeSections):
 class EidbParkForm(FormModel):
     """A park's EIDB creation application; averages, shares and weighted counts are computed."""
 
-    METRICS: ClassVar[tuple[str, ...]] = (
-        "revenue_average", "leading_revenue_average", "leading_share_pct",
-        "labour_productivity", "park_rd_intensity_pct", "leading_rd_intensity_pct",
-        "high_level_talent_share_pct", "smart_factory_share_pct", "output_per_land",
-        "investment_intensity", "quality_firms", "platforms", "patents", "smart_factories",
-    )  # fmt: skip
+    METRICS: ClassVar[tuple[str, ...]] = get_args(EidbParkFigure)
     """What a batch's 创建基本条件 may set a minimum on (R-THRESHOLDS, batch data)."""
 
     park_name: Annotated[Text, Label("园区名称")]
