@@ -271,16 +271,27 @@ async def send_on(
     return await ClockedDesk(nats_url).send(context, message)
 
 
+STATUS_QUARANTINE_LINES = 10
+"""Quarantined events ``demobase status`` lists one by one; the rest are counted."""
+
+
 def quarantine_summary(rows: list[dict[str, Any]]) -> str:
-    """One line for ``demobase status``: how many events the registry quarantined, and the first
-    (rows as ``/api/quarantine`` gives them, in log order)."""
+    """For ``demobase status``: how many events the registry quarantined, then each with its
+    sequence, subject and reason (rows as ``/api/quarantine`` gives them, in log order)."""
     if not rows:
         return "registry quarantine: 0 events"
     first = rows[0]
-    return (
+    lines = [
         f"registry quarantine: {len(rows)} events "
         f"(first at seq {first['sequence']}: {first['reason']})"
-    )
+    ]
+    for row in rows[:STATUS_QUARANTINE_LINES]:
+        subject = row.get("subject") or "(subject not kept)"
+        lines.append(f"  seq {row['sequence']} on {subject}: {row['reason']}")
+    if len(rows) > STATUS_QUARANTINE_LINES:
+        lines.append(f"  … and {len(rows) - STATUS_QUARANTINE_LINES} more: see the registry's "
+                     "/quarantine page")  # fmt: skip
+    return "\n".join(lines)
 
 
 def registry_url(settings: Settings) -> str:

@@ -16,6 +16,9 @@ from services.registry.projections import (
 )
 from shared.bus.consumer import Delivery, TransientError
 
+Applied = tuple[int, bytes] | tuple[int, bytes, str]
+"""One event to apply: its sequence, its bytes and (where known) the subject it was published on."""
+
 NEW_TABLES = "new_"
 """Added to the registry's table prefix for the tables a rebuild fills before they replace it."""
 
@@ -42,15 +45,18 @@ class Registry:
         """Apply several events live, in sequence, in one transaction (a backlog catches up
         with one commit per batch, not per event)."""
         try:
-            self.apply_batch(deliveries[0].stream, [(d.sequence, d.data) for d in deliveries])
+            self.apply_batch(
+                deliveries[0].stream, [(d.sequence, d.data, d.subject) for d in deliveries]
+            )
         except OutOfOrderError as error:
             raise TransientError(str(error)) from error
 
-    def apply_batch(self, stream: str, batch: Sequence[tuple[int, bytes]]) -> int:
+    def apply_batch(self, stream: str, batch: Sequence[Applied]) -> int:
         """Apply events in order in one transaction (an event that cannot be applied is
-        quarantined); return how many were new."""
+        quarantined, with its subject); return how many were new."""
+        prefix = self.db.table_prefix
         with self.db.transaction() as cursor:
-            new = sum(apply(cursor, self.db.table_prefix, stream, seq, data) for seq, data in batch)
+            new = sum(apply(cursor, prefix, stream, *event) for event in batch)
         quarantine.count(self.db)  # the gauge follows the store
         return new
 

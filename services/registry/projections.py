@@ -99,6 +99,7 @@ def create_tables(db: Database, *, with_indexes: bool = True) -> None:
     with db.transaction() as cursor:
         for statement in statements:
             cursor.execute(statement)
+        quarantine.upgrade(cursor, db.table_prefix)
 
 
 def drop_tables(db: Database) -> None:
@@ -135,9 +136,11 @@ def chain_link(previous: str, hashed: str, sequence: int) -> str:
     return hashlib.sha256(f"{previous}:{sequence}:{hashed}".encode()).hexdigest()
 
 
-def apply(cursor: Cursor, prefix: str, stream: str, sequence: int, data: bytes) -> bool:
-    """Apply one event at ``sequence``, or quarantine it; False if it was applied already.
-    Caller commits."""
+def apply(
+    cursor: Cursor, prefix: str, stream: str, sequence: int, data: bytes, subject: str | None = None
+) -> bool:
+    """Apply one event at ``sequence`` (published on ``subject``), or quarantine it; False if it
+    was applied already. Caller commits."""
     done, chain = position(cursor, prefix, stream)
     if sequence <= done:
         return False
@@ -152,7 +155,7 @@ def apply(cursor: Cursor, prefix: str, stream: str, sequence: int, data: bytes) 
         raise  # the store's fault, not the event's: the whole batch is retried or stops
     except Exception as error:  # one event's parse and apply only: recorded and shown, not lost
         cursor.execute("ROLLBACK TO SAVEPOINT registry_event")
-        quarantine.record(cursor, prefix, stream, sequence, data, error, (hashed, chain))
+        quarantine.record(cursor, prefix, stream, sequence, data, error, (hashed, chain), subject)
     cursor.execute("RELEASE SAVEPOINT registry_event")
     cursor.execute(
         f"""INSERT INTO {prefix}position (stream, sequence, chain) VALUES (?, ?, ?)

@@ -8,6 +8,11 @@ of this table are part of the digest, so a rebuild still equals the live registr
 
 Everything written derives from the event and the registry's state alone (no wall clock, no
 engine-specific wording), so the same log gives the same rows on SQLite and on PostgreSQL.
+
+Each row names the event's sequence, the subject it was published on and the reason; the
+registry's page (``/quarantine``), ``/api/quarantine``, ``demobase status`` and ``/metrics`` show
+them. The metrics keep to bounded labels (the count, the last sequence, the count by context and
+error type): a subject or a reason written by a publisher is no label.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from prometheus_client import Gauge
 from pydantic import ValidationError
 
 from services.registry.adapters.db import Cursor, Database
-from shared.contract.envelope import DuplicateKeyError, UnknownEventTypeError
+from shared.contract.envelope import DuplicateKeyError, UnknownEventTypeError, loads_strict
+from shared.contract.subjects import CONTEXTS
 
 log = structlog.get_logger()
 
@@ -31,10 +37,20 @@ QUARANTINED = Gauge(
     "demobase_registry_quarantined_events",
     "Events of the log the registry could not apply, kept in its quarantine",
 )
+LAST_QUARANTINED = Gauge(
+    "demobase_registry_quarantine_last_sequence",
+    "Stream sequence of the latest event the registry quarantined (0: none)",
+)
+QUARANTINED_BY_KIND = Gauge(
+    "demobase_registry_quarantined_by_kind",
+    "Quarantined events by the context of their subject and the kind of error",
+    ["context", "error_type"],
+)
 
 COLUMNS = (
     "stream",
     "sequence",
+    "subject",
     "event_id",
     "event_type",
     "error_type",
@@ -45,6 +61,7 @@ COLUMNS = (
 )
 REASON_LIMIT = 1000
 EXCERPT_LIMIT = 500
+SUBJECT_LIMIT = 500
 
 
 def schema(prefix: str) -> list[str]:
@@ -52,8 +69,20 @@ def schema(prefix: str) -> list[str]:
         f"""CREATE TABLE IF NOT EXISTS {prefix}quarantine (
             stream TEXT NOT NULL, sequence BIGINT NOT NULL, event_id TEXT, event_type TEXT,
             error_type TEXT NOT NULL, reason TEXT NOT NULL, excerpt TEXT NOT NULL,
-            event_hash TEXT NOT NULL, chain TEXT NOT NULL, PRIMARY KEY (stream, sequence))"""
+            event_hash TEXT NOT NULL, chain TEXT NOT NULL, subject TEXT,
+            PRIMARY KEY (stream, sequence))"""
     ]
+
+
+def upgrade(cursor: Cursor, prefix: str) -> None:
+    """A quarantine table made before the subject was kept gets its column (empty in old rows)."""
+    cursor.execute("SAVEPOINT quarantine_columns")
+    try:
+        cursor.execute(f"SELECT subject FROM {prefix}quarantine WHERE 1 = 0")
+    except (sqlite3.OperationalError, psycopg.errors.UndefinedColumn):
+        cursor.execute("ROLLBACK TO SAVEPOINT quarantine_columns")
+        cursor.execute(f"ALTER TABLE {prefix}quarantine ADD COLUMN subject TEXT")
+    cursor.execute("RELEASE SAVEPOINT quarantine_columns")
 
 
 def record(
@@ -64,25 +93,28 @@ def record(
     data: bytes,
     error: Exception,
     link: tuple[str, str],
+    subject: str | None = None,
 ) -> None:
-    """Keep the event at ``sequence`` that failed with ``error``; ``link`` is its (event hash,
-    chain link). Caller commits, with the position."""
+    """Keep the event at ``sequence`` (published on ``subject``) that failed with ``error``;
+    ``link`` is its (event hash, chain link). Caller commits, with the position."""
     event_id, event_type = readable_ids(data)
     error_type, reason = describe(error, prefix)
     excerpt = data[:EXCERPT_LIMIT].decode("utf-8", errors="replace")
+    kept = subject[:SUBJECT_LIMIT] if subject is not None else None
+    marks = ", ".join("?" for _ in COLUMNS)
     cursor.execute(
-        f"INSERT INTO {prefix}quarantine ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (stream, sequence, event_id, event_type, error_type, reason, excerpt, *link),
+        f"INSERT INTO {prefix}quarantine ({', '.join(COLUMNS)}) VALUES ({marks})",
+        (stream, sequence, kept, event_id, event_type, error_type, reason, excerpt, *link),
     )
-    log.warning("event quarantined", stream=stream, sequence=sequence, event_id=event_id,
-                error_type=error_type, reason=reason)  # fmt: skip
+    log.warning("event quarantined", stream=stream, sequence=sequence, subject=kept,
+                event_id=event_id, error_type=error_type, reason=reason)  # fmt: skip
 
 
 def readable_ids(data: bytes) -> tuple[str | None, str | None]:
     """The event id and type the bytes name, where they are JSON with those fields as text."""
     try:
-        document = json.loads(data)
-    except ValueError:  # not JSON (or not UTF-8): nothing is readable
+        document = loads_strict(data)  # bounded: an event nested 10,000 deep cannot stop this
+    except ValueError:  # not JSON (or not UTF-8, or beyond the limits): nothing is readable
         return None, None
     if not isinstance(document, dict):
         return None, None
@@ -175,10 +207,30 @@ def rows(cursor: Cursor, prefix: str) -> list[dict[str, Any]]:
 
 
 def count(db: Database) -> int:
-    """How many events the quarantine holds; the gauge is set to it."""
+    """How many events the quarantine holds; the gauges are set to what the store holds."""
+    prefix = db.table_prefix
     with db.snapshot() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {db.table_prefix}quarantine")
+        cursor.execute(f"SELECT COUNT(*), MAX(sequence) FROM {prefix}quarantine")
         found = cursor.fetchone()
+        cursor.execute(
+            f"SELECT subject, error_type, COUNT(*) FROM {prefix}quarantine "
+            "GROUP BY subject, error_type"
+        )
+        kinds = cursor.fetchall()
     total = int(found[0]) if found else 0
     QUARANTINED.set(total)
+    LAST_QUARANTINED.set(int(found[1]) if found and found[1] is not None else 0)
+    by_kind: dict[tuple[str, str], int] = {}
+    for subject, error_type, n in kinds:
+        key = (context_of(subject), str(error_type))
+        by_kind[key] = by_kind.get(key, 0) + int(n)
+    QUARANTINED_BY_KIND.clear()
+    for (context, error_type), n in by_kind.items():
+        QUARANTINED_BY_KIND.labels(context, error_type).set(n)
     return total
+
+
+def context_of(subject: str | None) -> str:
+    """The context token of a log subject, where it is one of the platform's; else "other"."""
+    tokens = (subject or "").split(".")
+    return tokens[2] if len(tokens) > 2 and tokens[2] in CONTEXTS else "other"

@@ -17,7 +17,7 @@ from datetime import datetime
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from services.registry.application import Registry
+from services.registry.application import Applied, Registry
 from services.registry.queries import digest
 from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS
 
@@ -86,13 +86,13 @@ async def _replay(registry: Registry, replay: Replay, done: int, last: int) -> i
         pending_msgs_limit=replay.batch_size * 4,
     )
     try:
-        batch: list[tuple[int, bytes]] = []
+        batch: list[Applied] = []
         while done < last:
             message = await sub.next_msg(timeout=replay.idle_timeout)
             sequence = int(message.metadata.sequence.stream)
             if sequence > last:
                 break
-            batch.append((sequence, message.data))
+            batch.append((sequence, message.data, message.subject))
             if len(batch) >= replay.batch_size or sequence == last:
                 registry.apply_batch(EVENTS_STREAM, batch)
                 done, batch = sequence, []

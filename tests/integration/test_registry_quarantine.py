@@ -9,6 +9,7 @@ onto EVENTS between valid events.
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import sqlite3
 import urllib.request
@@ -186,12 +187,29 @@ async def test_the_registry_quarantines_what_it_cannot_apply_and_applies_every_v
     )  # fmt: skip
     assert second["event_hash"] == event_hash(seventh)
     assert [row["event_id"] for row in api[:2]] == [None, "not-a-uuid"]
+    subjects = {row["sequence"]: row["subject"] for row in api}
+    assert subjects == {2: SUBMITTED, 3: SUBMITTED, 5: SUBMITTED, 7: RATED}
     assert status[0] == 0, status[1]
     assert f"registry quarantine: 4 events (first at seq 2: {reasons[2]})" in status[1]
+    for sequence, subject in subjects.items():  # each one: sequence, subject, reason
+        assert f"  seq {sequence} on {subject}: {reasons[sequence]}" in status[1], status[1]
+        assert (
+            f"<td>{sequence}</td><td><code>{subject}</code></td>" in page
+            and html.escape(reasons[sequence]) in page
+        ), page
     assert audited[0] == 0 and "the log holds" in audited[1], audited[1]
     assert "ApplicationTeleported" in page and "IntegrityError" in page
     assert '<a href="/quarantine" class="rejected">quarantine: 4 events</a>' in home
     assert "demobase_registry_quarantined_events 4.0" in metrics
+    assert "demobase_registry_quarantine_last_sequence 7.0" in metrics
+    for context, error_type in [("submission", "JSONDecodeError"),
+                                ("submission", "ValidationError"),
+                                ("submission", "UnknownEventTypeError"),
+                                ("evaluation", "IntegrityError")]:  # fmt: skip
+        assert (
+            f'demobase_registry_quarantined_by_kind{{context="{context}",'
+            f'error_type="{error_type}"}} 1.0'
+        ) in metrics, metrics
     assert (result.events, result.digest) == (8, live_digest) and after_swap == live_digest
     assert "园区4" in home_after and "quarantine: 4 events" in home_after
 
@@ -206,13 +224,15 @@ def test_a_quarantined_event_leaves_no_partial_rows_and_keeps_its_place_in_the_c
     the savepoint takes both back, the quarantine records it, and the chain links its bytes."""
     registry = build_registry(settings)
     the_first, first, second = submitted(1), rated(4), rated(2)
-    registry.apply_batch(EVENTS_STREAM, [(1, the_first), (2, first), (3, second)])
+    registry.apply_batch(
+        EVENTS_STREAM, [(1, the_first, SUBMITTED), (2, first, RATED), (3, second, RATED)]
+    )
 
     base = find_entry(registry.db, BASE)
     assert base is not None and base["last_sequence"] == 2
     assert ratings(registry.db) == [(BASE, 2027, 4, 2)]
     [kept] = quarantined(registry.db)
-    assert (kept["sequence"], kept["error_type"]) == (3, "IntegrityError")
+    assert (kept["sequence"], kept["subject"], kept["error_type"]) == (3, RATED, "IntegrityError")
     assert kept["event_id"] == json.loads(second)["event_id"]
     chain = projections.GENESIS
     for sequence, data in enumerate((the_first, first, second), start=1):
@@ -326,7 +346,8 @@ async def test_a_rebuild_catches_up_with_a_live_registry_that_went_on_before_it_
     live = build_registry(settings)
     await rebuild(live, js)
     new = live.new_tables()
-    data = [(m.seq, m.data) for m in [await js.get_msg(EVENTS_STREAM, n) for n in range(1, 9)]]
+    stored = [await js.get_msg(EVENTS_STREAM, n) for n in range(1, 9)]
+    data = [(m.seq, m.data, m.subject) for m in stored]
     new.apply_batch(EVENTS_STREAM, data[:5])
     before = state(live.db)
 
@@ -338,3 +359,46 @@ async def test_a_rebuild_catches_up_with_a_live_registry_that_went_on_before_it_
     assert state(live.db) == before and _new_tables(live.db) == []
     assert live.apply_batch(EVENTS_STREAM, [(9, submitted(9))]) == 1
     assert live.position(EVENTS_STREAM) == 9
+
+
+# --- the quarantine itself cannot be stopped -------------------------------------------------
+
+
+def test_an_event_nested_ten_thousand_deep_is_quarantined_not_raised(settings: Settings) -> None:
+    """issue 12: reading the ids of a quarantined event used ``json.loads``, which raised
+    RecursionError on such bytes inside the handler of the first failure."""
+    registry = build_registry(settings)
+    deep = b'{"event_id": ' * 10_000 + b"1" + b"}" * 10_000
+    registry.apply_batch(EVENTS_STREAM, [(1, deep, SUBMITTED), (2, submitted(2), SUBMITTED)])
+
+    [kept] = quarantined(registry.db)
+    assert (kept["sequence"], kept["subject"], kept["event_id"]) == (1, SUBMITTED, None)
+    assert kept["error_type"] == "JsonLimitError" and "nest too deep" in kept["reason"]
+    assert applied(registry.db, EVENTS_STREAM)[0] == 2
+
+
+def test_a_quarantine_made_before_subjects_were_kept_gets_the_column(settings: Settings) -> None:
+    """A registry store whose quarantine table has no ``subject`` column (as the first version
+    wrote it) keeps its rows and quarantines the next event with its subject."""
+    registry = build_registry(settings)
+    registry.apply_batch(EVENTS_STREAM, [(1, b"not json", SUBMITTED)])
+    prefix = registry.db.table_prefix
+    with registry.db.transaction() as cursor:  # the table as the first version made it
+        cursor.execute(f"ALTER TABLE {prefix}quarantine RENAME TO {prefix}quarantine_now")
+        cursor.execute(
+            f"""CREATE TABLE {prefix}quarantine (
+            stream TEXT NOT NULL, sequence BIGINT NOT NULL, event_id TEXT, event_type TEXT,
+            error_type TEXT NOT NULL, reason TEXT NOT NULL, excerpt TEXT NOT NULL,
+            event_hash TEXT NOT NULL, chain TEXT NOT NULL, PRIMARY KEY (stream, sequence))"""
+        )
+        cursor.execute(
+            f"INSERT INTO {prefix}quarantine SELECT stream, sequence, event_id, event_type, "
+            f"error_type, reason, excerpt, event_hash, chain FROM {prefix}quarantine_now"
+        )
+        cursor.execute(f"DROP TABLE {prefix}quarantine_now")
+
+    again = build_registry(settings)
+    again.apply_batch(EVENTS_STREAM, [(2, b"[1, 2", RATED)])
+
+    rows = quarantined(again.db)
+    assert [(r["sequence"], r["subject"]) for r in rows] == [(1, None), (2, RATED)]

@@ -121,6 +121,7 @@ def quarantine(rows: list[dict[str, Any]]) -> str:
     """The events of the log the registry could not apply, each with why (issue 12, part 4)."""
     lines = "".join(
         f"<tr><td>{escape(r['stream'])}</td><td>{r['sequence']}</td>"
+        f"<td><code>{escape(r['subject'] or '—')}</code></td>"
         f"<td><code>{escape(r['event_id'] or '—')}</code></td>"
         f"<td>{escape(r['event_type'] or '—')}</td><td>{escape(r['error_type'])}</td>"
         f"<td>{escape(r['reason'])}</td><td><pre>{escape(r['excerpt'])}</pre></td>"
@@ -130,9 +131,10 @@ def quarantine(rows: list[dict[str, Any]]) -> str:
     body = (
         '<p><a href="/">← registry</a></p><h1>Quarantine</h1>'
         f"<p>{len(rows)} events of the log that the registry could not apply. Each keeps its "
-        "place in the hash chain; the registry went on with the next one.</p>"
-        "<table><tr><th>stream</th><th>seq</th><th>event id</th><th>event</th><th>error</th>"
-        f"<th>reason</th><th>bytes (start)</th><th>hash</th></tr>{lines}</table>"
+        "place in the hash chain; the registry went on with the next one. "
+        '<a href="/api/quarantine">JSON</a></p>'
+        "<table><tr><th>stream</th><th>seq</th><th>subject</th><th>event id</th><th>event</th>"
+        f"<th>error</th><th>reason</th><th>bytes (start)</th><th>hash</th></tr>{lines}</table>"
     )
     return _page("quarantine", body)
 
