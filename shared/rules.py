@@ -7,6 +7,7 @@ changes when it does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -53,4 +54,24 @@ def check_disqualifiable_for_fraud(programme: object) -> Violation | None:
     return Violation(
         "R-FRAUD", "application_id", "an EIDB application (002/003 三(一))", str(programme),
         "disqualification for fraud during selection is EIDB's rule",
+    )  # fmt: skip
+
+
+def check_not_disqualified(
+    batch_id: str, disqualification: Mapping[str, str] | None, field: str, who: str
+) -> Violation | None:
+    """R-FRAUD's selection clause (002/003 三(一) 有弄虚作假行为的，一经发现取消申报资格): an
+    applicant disqualified for fraud in a call has lost its right to apply in it, under any
+    application id.
+    ``disqualification`` is the finding recorded in the batch (application_id, stage, finding,
+    found_on), if any."""
+    if disqualification is None:
+        return None
+    earlier = disqualification["application_id"]
+    return Violation(
+        "R-FRAUD", field, f"an applicant not disqualified for fraud in {batch_id} (002/003 三(一))",
+        f"{who}: disqualified as {earlier} on {disqualification['found_on']}",
+        f"{who} was disqualified for fraud in {batch_id} ({earlier}, by the "
+        f"{disqualification['stage']} on {disqualification['found_on']}: "
+        f"{disqualification['finding']}); it has lost its right to apply in this call",
     )  # fmt: skip

@@ -7,7 +7,7 @@ changed together with the intake position, in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
@@ -25,7 +25,9 @@ from services.submission.domain import (
     Batch,
     Catalogue,
     ProvinceSuspensions,
+    applicant_key,
     application_id_for,
+    check_enterprise_identity,
     check_not_suspended,
     check_within_deadline,
     violations_on_arrival,
@@ -37,6 +39,7 @@ from services.submission.eligibility import (
 )
 from services.submission.forms import PLACEHOLDER_WEIGHTS, as_problems, blocking, parse_form
 from shared.contract.commands import (
+    AllowSecondDomain,
     DisqualifyApplication,
     ForwardBatch,
     IntakeMessage,
@@ -49,6 +52,8 @@ from shared.contract.commands import (
     SubmitApplication,
     problems_of,
 )
+from shared.contract.envelope import Envelope
+from shared.contract.events import CandidateDisqualified
 from shared.intake import RefusedAttemptError, provenance
 from shared.rules import RuleViolationError, Violation, refuse
 from shared.store import ServiceApplication
@@ -117,6 +122,9 @@ class SubmissionApplication(ServiceApplication):
         conditions = _conditions_of(batch.conditions) if batch is not None else None
         violations, flags = self._arrival_rules(body, message.received_at.date(), conditions)
         entrant = _entrant(body, application_id)
+        applicant = applicant_key(body.category, message.province, body.name, body.uscc)
+        if batch is not None:
+            violations += _applicant_conflicts(batch, applicant, body)
         if batch is not None and entrant is not None:
             violations += _group_conflicts(batch, entrant)
         application = Application(
@@ -126,8 +134,10 @@ class SubmissionApplication(ServiceApplication):
             violations=[vars(v) for v in violations],
             **provenance(message),
         )
-        if batch is not None and entrant is not None and not violations:
-            batch.enter_enterprise(**vars(entrant))
+        if batch is not None and not violations:
+            batch.enter_applicant(applicant, body.name, body.domain, application_id)
+            if entrant is not None:
+                batch.enter_enterprise(**vars(entrant))
         self.record(application, *([batch] if batch else []), upstream=upstream, position=position)
         return application
 
@@ -275,8 +285,51 @@ class SubmissionApplication(ServiceApplication):
             body.stage, body.finding, [document.title for document in body.evidence],
             **provenance(message),
         )  # fmt: skip
-        self.record(application, upstream=upstream, position=position)
+        batch = self._bar_applicant(application, body.stage, body.finding, message.received_at)
+        self.record(application, *([batch] if batch else []), upstream=upstream,
+                    position=position)  # fmt: skip
         return application
+
+    def when_candidate_disqualified_bar_applicant(
+        self, event: Envelope, *, upstream: str, position: int
+    ) -> None:
+        """R-FRAUD found by the ministry in review (CandidateDisqualified): the applicant loses
+        its right to apply in the call too, whatever application it sends next."""
+        found = event.payload
+        assert isinstance(found, CandidateDisqualified)
+        application = self.find(Application.create_id(found.application_id))
+        batch = None
+        if application is not None:
+            batch = self._bar_applicant(application, "ministry", found.finding, event.occurred_at)
+        self.record(*([batch] if batch else []), upstream=upstream, position=position)
+
+    def _bar_applicant(
+        self, application: Application, stage: str, finding: str, at: datetime
+    ) -> Batch | None:
+        """R-FRAUD: record in the application's batch that its applicant was disqualified."""
+        if application.batch_id is None:
+            return None
+        batch = self.batch(application.batch_id)
+        details = application.details
+        applicant = applicant_key(application.category, application.province,
+                                  str(details["name"]), details.get("uscc"))  # fmt: skip
+        batch.disqualify_applicant(applicant, application.application_id, stage, finding,
+                                   at.date().isoformat())  # fmt: skip
+        return batch
+
+    def allow_second_domain(self, message: IntakeMessage, *, upstream: str, position: int) -> Batch:
+        """R-ONE-DOMAIN: the ministry's recorded exception, one applicant, one more domain."""
+        body = message.body
+        assert isinstance(body, AllowSecondDomain)
+        batch = self.batch(body.batch_id)
+        refuse(check_enterprise_identity(body.category, body.uscc))
+        batch.allow_second_domain(
+            applicant_key(body.category, body.province, body.name, body.uscc), body.province,
+            body.category, body.name, body.uscc, body.domain, body.reasoning,
+            _dump(body.decision), **provenance(message),
+        )  # fmt: skip
+        self.record(batch, upstream=upstream, position=position)
+        return batch
 
     def record_suspension(
         self,
@@ -334,6 +387,14 @@ def _entrant(body: SubmitApplication, application_id: str) -> Entrant | None:
     parent = body.form.get("parent_uscc")
     parent_uscc = parent if isinstance(parent, str) else None
     return Entrant(body.uscc, body.name, parent_uscc, application_id)
+
+
+def _applicant_conflicts(batch: Batch, applicant: str, body: SubmitApplication) -> list[Violation]:
+    """What the batch knows of this applicant already (R-FRAUD, R-ONE-DOMAIN), named by the field
+    that identifies it: an enterprise's uscc, a park's name."""
+    field = "uscc" if applicant.startswith("enterprise:") else "name"
+    who = f"{body.name} ({body.uscc})" if field == "uscc" else body.name
+    return batch.check_applicant(applicant, body.domain, field, who)
 
 
 def _group_conflicts(batch: Batch, entrant: Entrant) -> list[Violation]:

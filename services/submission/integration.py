@@ -19,6 +19,7 @@ from shared.contract.events import (
     CityReviewCompleted,
     ProvinciallyRecommended,
     RuleViolation,
+    SecondDomainAllowed,
 )
 from shared.contract.provinces import MINISTRY
 
@@ -72,6 +73,13 @@ def _forwarded(event: Batch.Forwarded) -> EventPayload:
     return BatchForwarded.model_validate(
         {**details, "batch_id": event.details["batch_id"], "province": event.province},
         strict=False,
+    )
+
+
+def _second_domain_allowed(event: Batch.SecondDomainAllowed) -> EventPayload:
+    keys = ("batch_id", "province", "category", "name", "uscc", "domain", "reasoning", "decision")
+    return SecondDomainAllowed.model_validate(
+        {key: getattr(event, key) for key in keys}, strict=False
     )
 
 
@@ -130,6 +138,7 @@ TRANSLATIONS: dict[type, Translation] = {
     Application.Received: (_received, lambda e: e.province, lambda e: e.application_id),
     Batch.Opened: (_opened, lambda e: MINISTRY, lambda e: e.batch_id),
     Batch.Forwarded: (_forwarded, lambda e: e.province, lambda e: e.details["batch_id"]),
+    Batch.SecondDomainAllowed: (_second_domain_allowed, lambda e: e.province, lambda e: e.batch_id),
     Application.CityReviewed: (_city_reviewed, _province, _application_id),
     Application.Recommended: (_recommended, _province, _application_id),
     Application.Rejected: (_rejected, _province, _application_id),

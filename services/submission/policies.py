@@ -7,8 +7,13 @@ from shared.bus.handler import Reaction
 from shared.contract.envelope import Envelope
 from shared.contract.events import ProvinceSuspended
 
-SUSPENSIONS = "bases.v1.*.*.ProvinceSuspended"
-"""The part of the log this service reacts to: suspensions, whoever decided them."""
+LOG = "bases.v1.>"
+"""The part of the log this service reads: all of it, in one order. Its reactions are to
+evaluation's suspensions (ProvinceSuspended) and review's fraud findings (CandidateDisqualified):
+no narrower subject filter holds both; every other event only advances the position."""
+
+SUSPENSIONS = LOG
+"""The name ``bootstrap.build`` subscribes with (it was the suspensions alone)."""
 
 
 def reactions(app: SubmissionApplication) -> dict[str, Reaction]:
@@ -25,4 +30,12 @@ def reactions(app: SubmissionApplication) -> dict[str, Reaction]:
             position=position,
         )
 
-    return {"ProvinceSuspended": when_province_suspended_record_it}
+    def when_candidate_disqualified_bar_applicant(
+        event: Envelope, upstream: str, position: int
+    ) -> None:
+        app.when_candidate_disqualified_bar_applicant(event, upstream=upstream, position=position)
+
+    return {
+        "ProvinceSuspended": when_province_suspended_record_it,
+        "CandidateDisqualified": when_candidate_disqualified_bar_applicant,
+    }

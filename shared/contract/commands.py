@@ -205,6 +205,36 @@ class DisqualifyApplication(CommandBody):
     evidence: tuple[DocumentRef, ...] = Field(min_length=1, max_length=FEW_MAX)
 
 
+class AllowSecondDomain(CommandBody):
+    """The ministry allows one EIDB applicant one more domain in one batch: the explicit, recorded
+    exception that 002/003 四(一) (每个申报对象原则上限申报 1 个创建领域) leaves to it
+    (R-ONE-DOMAIN; ADR 14). Without it, a second domain is rejected naming the first.
+
+    The applicant is named as it applies: an enterprise by its 统一社会信用代码, a park by its
+    province and name.
+    """
+
+    context: ClassVar[Context] = "submission"
+    authority: ClassVar[Authority] = MINISTRY_ONLY
+
+    batch_id: Id
+    province: Province = Field(description="the applicant's province")
+    category: Category
+    name: Name = Field(description="the park's or enterprise's name (园区/企业名称)")
+    uscc: str | None = Field(
+        default=None, max_length=ID_MAX, description="统一社会信用代码 (enterprises)"
+    )
+    domain: Name = Field(description="the further 创建领域 it may apply in")
+    reasoning: Narrative
+    decision: DocumentRef | None = Field(default=None, description="the ministry's document")
+
+    @model_validator(mode="after")
+    def _enterprise_by_its_code(self) -> AllowSecondDomain:
+        if (self.category == "enterprise") != (self.uscc is not None):
+            raise ValueError("an enterprise is named by its uscc, a park by its name alone")
+        return self
+
+
 class LoadZoneCatalogue(CommandBody):
     """The ministry loads an edition of 《中国开发区审核公告目录》 (R-ELIGIBLE-ZONE)."""
 

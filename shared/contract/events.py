@@ -87,6 +87,7 @@ from shared.contract.events_submission import (
     CityReviewCompleted,
     ProvinceSuspended,
     ProvinciallyRecommended,
+    SecondDomainAllowed,
 )
 
 SUBJECT_FIELDS: Final[dict[SubjectKind, str]] = {
@@ -166,6 +167,7 @@ __all__ = [
     "RuleId",
     "RuleViolation",
     "Score",
+    "SecondDomainAllowed",
     "SectionScore",
     "Stage",
     "StarRated",

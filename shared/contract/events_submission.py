@@ -27,6 +27,7 @@ from shared.contract.events_common import (
     Id,
     Key,
     Name,
+    Narrative,
     Ordinal,
     PlatformDate,
     PriorityGround,
@@ -184,6 +185,27 @@ class ProvinciallyRecommended(EventPayload):
     priority: tuple[PriorityGround, ...] = Field(
         default=(), max_length=FEW_MAX, description="R-PRIORITY grounds"
     )
+
+
+class SecondDomainAllowed(EventPayload):
+    """The ministry allowed an EIDB applicant a further domain in a batch (R-ONE-DOMAIN).
+
+    002/003 四(一): 每个申报对象原则上限申报 1 个创建领域. The exception is explicit and on the log:
+    the applicant (an enterprise by its 统一社会信用代码, a park by its province and name), the
+    domain and the ministry's reasoning (ADR 14).
+    """
+
+    context: ClassVar[Context] = "submission"
+    subject_kind: ClassVar[SubjectKind] = "batch"
+
+    batch_id: Id
+    province: Province = Field(description="the applicant's province")
+    category: Category
+    name: Name
+    uscc: str | None = Field(default=None, max_length=ID_MAX)
+    domain: Name
+    reasoning: Narrative
+    decision: DocumentRef | None = None
 
 
 class ProvinceSuspended(EventPayload):

@@ -101,6 +101,8 @@ BODIES: dict[str, dict[str, Any]] = {
                           "reasons": [WORDS]},
     "DisqualifyApplication": {"application_id": NO_APPLICATION, "stage": "province",
                               "finding": WORDS, "evidence": [DOCUMENT]},
+    "AllowSecondDomain": {"batch_id": NO_BATCH, "province": HUNAN, "category": "park",
+                          "name": "权限矩阵园区", "domain": "软件", "reasoning": WORDS},
     "LoadZoneCatalogue": sample_catalogue_body(),
     # review
     "FormPanel": {"application_id": NO_APPLICATION, "experts": [

@@ -9,15 +9,22 @@ from typing import Any
 
 import pytest
 import yaml
+from stdnum.cn import uscc as gb32100
 
+from demobase.client import intake_message
+from demobase.clock import ClockedDesk
+from services.review.domain import Candidate
 from services.submission.bootstrap import build as build_submission
+from services.submission.domain import Batch
+from shared.bus.runtime import ServiceRuntime
 from shared.bus.server import EmbeddedNats
 from shared.config import Settings
 from shared.contract.envelope import Envelope
 from shared.contract.provinces import MINISTRY
+from tests.e2e.test_review_selection import review_service
 from tests.e2e.test_selection_submission import BATCHES, FUJIAN, HUNAN, Desk, rules
 from tests.e2e.test_submission_path import log_events, registry_runtime
-from tests.support import load_catalogue, park_application, running, wait_until
+from tests.support import at, load_catalogue, park_application, running, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -149,3 +156,134 @@ async def test_r_thresholds_conditions_no_form_can_be_held_to_refuse_the_batch(
     assert "weighted count patents" in unweighted.problems[0].reason
     assert not for_niid.accepted and "创建基本条件 are EIDB's" in str(for_niid.problems[0])
     assert [e for e in await log_events(nats_server.url) if e.event_type == "BatchOpened"] == []
+
+
+FIRM_USCC = "91350100MA2XN0QJ14"
+OTHER_USCC = "91350100MA2YY0QJK" + gb32100.calc_check_digit("91350100MA2YY0QJK")
+
+
+def firm(domain: str, name: str = "福州储能装备公司") -> dict[str, Any]:
+    """An EIDB enterprise application of Fujian (the example form) in ``domain``."""
+    return park_application(programme="EIDB", category="enterprise", name=name, city="福州市",
+                            domain=domain, batch_id="EIDB-2026-1", uscc=FIRM_USCC)  # fmt: skip
+
+
+def park(domain: str, name: str = "福州储能产业园") -> dict[str, Any]:
+    return park_application(programme="EIDB", name=name, city="福州市", domain=domain,
+                            batch_id="EIDB-2026-1")  # fmt: skip
+
+
+async def test_r_one_domain_a_second_domain_of_one_applicant_in_a_batch_needs_the_ministry(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-ONE-DOMAIN (002/003 四(一) 每个申报对象原则上限申报 1 个创建领域): the same enterprise
+    (its 统一社会信用代码) and the same park applying again in another domain of the batch are
+    rejected naming the first application; once the ministry records its exception
+    (AllowSecondDomain, on the log as SecondDomainAllowed) the enterprise's second domain is
+    received, and no province can record one."""
+    desk = Desk(nats_server.url)
+    allow = {"batch_id": "EIDB-2026-1", "province": FUJIAN, "category": "enterprise",
+             "name": "福州储能装备公司", "uscc": FIRM_USCC, "domain": "软件",
+             "reasoning": "储能管理软件与装备制造均居全国前列，部审定允许增报软件领域"}  # fmt: skip
+    async with running(*platform):
+        await desk.open_eidb_batch()
+        first_firm = await desk.send(
+            "SubmitApplication", firm("新型储能制造"), FUJIAN, "2026-03-16"
+        )
+        first_park = await desk.send(
+            "SubmitApplication", park("新型储能制造"), FUJIAN, "2026-03-16"
+        )
+        second_firm = await desk.send("SubmitApplication", firm("软件", name="福州储能（软件）"),
+                                      FUJIAN, "2026-03-17")  # fmt: skip
+        second_park = await desk.send("SubmitApplication", park("人工智能", name="福州 储能产业园"),
+                                      FUJIAN, "2026-03-17")  # fmt: skip
+        by_province = await desk.send("AllowSecondDomain", allow, FUJIAN, "2026-03-18")
+        allowed = await desk.send("AllowSecondDomain", allow, MINISTRY, "2026-03-18",
+                                  actor="ministry:planning")  # fmt: skip
+        again = await desk.send("SubmitApplication", firm("软件"), FUJIAN, "2026-03-19")
+        third = await desk.send("SubmitApplication", firm("人工智能"), FUJIAN, "2026-03-19")
+        [logged] = await wait_until(lambda: _logged(nats_server.url, "SecondDomainAllowed"))
+    assert first_firm.accepted and first_park.accepted
+    for refused, first in ((second_firm, first_firm), (second_park, first_park)):
+        assert refused.recorded == "ApplicationRejected" and rules(refused) == ["R-ONE-DOMAIN"]
+        [problem] = refused.problems
+        assert problem.field == "domain" and f"earlier: {first.subject_id} in 新型储能制造" in str(
+            problem.given
+        )
+    assert rules(by_province) == ["P-AUTHORITY"]
+    assert allowed.accepted and allowed.recorded == "SecondDomainAllowed"
+    assert again.accepted and again.recorded == "ApplicationSubmitted", again
+    assert rules(third) == ["R-ONE-DOMAIN"] and str(again.subject_id) in str(third.problems[0])
+    assert (logged.province, logged.subject_id) == (FUJIAN, "EIDB-2026-1")
+    assert logged.payload.model_dump()["reasoning"].startswith("储能管理软件")
+
+
+async def test_r_fraud_an_applicant_disqualified_in_the_call_is_rejected_under_any_new_id(
+    nats_server: EmbeddedNats, platform: tuple[Any, ...]
+) -> None:
+    """R-FRAUD (002/003 三(一) 有弄虚作假行为的，一经发现取消申报资格): after 福州 disqualifies an
+    enterprise, its next application in the batch (a new id, even another name) is rejected
+    naming the finding and the disqualified application; another enterprise is not."""
+    desk = Desk(nats_server.url)
+    async with running(*platform):
+        await desk.open_eidb_batch()
+        first = await desk.send("SubmitApplication", firm("新型储能制造"), FUJIAN, "2026-03-16")
+        disqualified = await desk.send("DisqualifyApplication", {
+            "application_id": first.subject_id, "stage": "city", "finding": "专利证书伪造",
+            "evidence": [{"title": "福州市工业和信息化局核查情况说明"}]}, FUJIAN, "2026-03-20",
+            actor="city:福州市")  # fmt: skip
+        again = await desk.send("SubmitApplication", firm("新型储能制造", name="福州储能新公司"),
+                                FUJIAN, "2026-03-23")  # fmt: skip
+        other = firm("新型储能制造", name="福州另一家公司")
+        other["uscc"] = other["form"]["uscc"] = OTHER_USCC
+        elsewhere = await desk.send("SubmitApplication", other, FUJIAN, "2026-03-23")
+    assert disqualified.accepted and disqualified.recorded == "ApplicationRejected"
+    assert not again.accepted and again.recorded == "ApplicationRejected"
+    [problem] = again.problems
+    assert (problem.rule_id, problem.field) == ("R-FRAUD", "uscc")
+    assert problem.given == f"福州储能新公司 ({FIRM_USCC}): disqualified as {first.subject_id} " \
+        "on 2026-03-20"  # fmt: skip
+    assert "专利证书伪造" in problem.reason and "by the city" in problem.reason
+    assert elsewhere.accepted, elsewhere
+
+
+async def test_r_fraud_found_by_the_ministry_in_review_also_bars_the_applicant_from_the_call(
+    nats_server: EmbeddedNats, sqlite_settings: Settings
+) -> None:
+    """R-FRAUD: the ministry's finding (DisqualifyCandidate → CandidateDisqualified on the log)
+    takes away the applicant's right to apply in the call, as the city's or province's does."""
+    settings = sqlite_settings.model_copy(update={"nats_url": nats_server.url})
+    submission = build_submission(settings)
+    review = review_service(settings, nats_server.url, at("2026-04-03"))
+    desk = Desk(nats_server.url)
+    async with running(submission, review):
+        await desk.open_eidb_batch()
+        first = await desk.send("SubmitApplication", firm("新型储能制造"), FUJIAN, "2026-03-16")
+        application_id = str(first.subject_id)
+        assert (await desk.city_review(FUJIAN, application_id, "福州市", "2026-04-01")).accepted
+        assert (await desk.recommend(FUJIAN, application_id, "2026-04-02")).accepted
+        await wait_until(lambda: _in_review(review, application_id))
+        finding = {"application_id": application_id, "finding": "营业收入数据与税务申报不符",
+                   "evidence": [{"title": "工业和信息化部核查报告"}]}  # fmt: skip
+        decided = await ClockedDesk(nats_server.url).send("review", intake_message(
+            "DisqualifyCandidate", finding, MINISTRY, "ministry", at("2026-04-03")))  # fmt: skip
+        assert decided.accepted and decided.recorded == "CandidateDisqualified", decided
+        await wait_until(lambda: _barred(submission, "EIDB-2026-1"))
+        again = await desk.send("SubmitApplication", firm("新型储能制造"), FUJIAN, "2026-04-03")
+    assert rules(again) == ["R-FRAUD"]
+    assert f"disqualified as {application_id} on 2026-04-03" in str(again.problems[0].given)
+    assert "by the ministry" in again.problems[0].reason
+
+
+def _in_review(review: ServiceRuntime, application_id: str) -> bool:
+    """The review service holds the recommended candidate (it read the recommendation)."""
+    assert review.app is not None
+    candidate = review.app.find(Candidate.create_id(application_id))
+    return candidate is not None and candidate.status == "recommended"
+
+
+def _barred(submission: ServiceRuntime, batch_id: str) -> bool:
+    """The submission service recorded a disqualification in the batch (it read the finding)."""
+    assert submission.app is not None
+    batch = submission.app.find(Batch.create_id(batch_id))
+    return batch is not None and bool(batch.disqualified)

@@ -113,6 +113,11 @@ COMMAND_SAMPLES: dict[str, dict[str, Any]] = {
         "application_id": "APP-1", "stage": "province", "finding": "营业收入数据与统计部门不符",
         "evidence": [DOCUMENT],
     },
+    "AllowSecondDomain": {
+        "batch_id": "EIDB-2026-1", "province": "350000", "category": "enterprise",
+        "name": "福州新型储能装备有限公司", "uscc": "91350100MA2XN0QJ14", "domain": "软件",
+        "reasoning": "经部审定允许增报一个领域", "decision": DOCUMENT,
+    },
     "LoadZoneCatalogue": {"edition": "2018年版", "csv_text": "name,province_code,level\n"},
     "OpenEvaluationRound": {
         "round_id": "NIID-EVAL-2025", "programme": "NIID", "evaluation_year": 2025,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from services.submission.domain.application import Application, check_step
 from services.submission.domain.arrival import (
     DOMAINS,
+    applicant_key,
     application_id_for,
     check_applicant_kind,
     check_enterprise_identity,
@@ -34,6 +35,7 @@ __all__ = [
     "ProvinceSuspensions",
     "RuleViolationError",
     "Violation",
+    "applicant_key",
     "application_id_for",
     "check_applicant_kind",
     "check_enterprise_identity",

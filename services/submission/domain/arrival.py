@@ -6,6 +6,7 @@ check that raises :class:`RuleViolationError` with the rule ID, the field and th
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from typing import get_args
 from uuid import UUID
 
@@ -29,6 +30,43 @@ def check_one_domain(programme: str, domain: str) -> Violation | None:
         f"one of {programme}: {'、'.join(allowed)}",
         domain,
         f"{domain!r} is not a domain of {programme}",
+    )
+
+
+def applicant_key(category: str, province: str, name: str, uscc: str | None) -> str:
+    """Who applies, the same in every application of a call (R-ONE-DOMAIN, R-FRAUD): an
+    enterprise by its 统一社会信用代码, a park by its province and its name, spaces ignored."""
+    if category == "enterprise" and uscc:
+        return f"enterprise:{uscc.upper()}"
+    return f"park:{province}:{''.join(name.split())}"
+
+
+def check_one_domain_in_batch(
+    batch_id: str,
+    programme: str,
+    domain: str,
+    earlier: Sequence[Mapping[str, str]],
+    allowed: Collection[str],
+) -> Violation | None:
+    """R-ONE-DOMAIN across a batch (002/003 四(一) 每个申报对象原则上限申报 1 个创建领域): an EIDB
+    applicant's applications in one call name one domain; a further one only where the ministry
+    recorded the exception (``allowed``, AllowSecondDomain). ``earlier`` are its applications
+    received in the batch so far (application_id, name, domain)."""
+    if programme != "EIDB":
+        return None
+    held = {entry["domain"] for entry in earlier} | {domain}
+    if len(held - set(allowed)) <= 1:
+        return None
+    others = [entry for entry in earlier if entry["domain"] != domain]
+    shown = "; ".join(f"{e['application_id']} in {e['domain']}" for e in others)
+    return Violation(
+        "R-ONE-DOMAIN",
+        "domain",
+        f"the domain it already applies in ({'、'.join(sorted(held - {domain}))}), or one the "
+        f"ministry allowed it in {batch_id} (AllowSecondDomain)",
+        f"{domain} (earlier: {shown})",
+        f"{others[0]['name']} already applies in {batch_id} ({shown}): each applicant applies "
+        "for one domain (002/003 四(一)); a second needs the ministry's recorded exception",
     )
 
 

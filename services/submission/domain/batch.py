@@ -12,7 +12,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.rules import RuleViolationError, Violation
+from services.submission.domain.arrival import check_one_domain_in_batch
+from shared.rules import RuleViolationError, Violation, check_not_disqualified, refuse
 
 BATCH_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/batch")
 
@@ -95,6 +96,9 @@ class Batch(Aggregate):
         self.put_forward: dict[str, int] = {}
         self.serials: dict[str, int] = {}
         self.enterprises: dict[str, dict[str, Any]] = {}
+        self.applicants: dict[str, list[dict[str, str]]] = {}
+        self.second_domains: dict[str, list[str]] = {}
+        self.disqualified: dict[str, dict[str, str]] = {}
 
     class Forwarded(Aggregate.Event):
         province: str
@@ -172,6 +176,130 @@ class Batch(Aggregate):
             "parent_uscc": parent_uscc,
             "application_id": application_id,
         }
+
+    class ApplicantEntered(Aggregate.Event):
+        """An applicant's application was received in this batch (R-ONE-DOMAIN, R-FRAUD)."""
+
+        applicant: str
+        name: str
+        domain: str
+        application_id: str
+
+    @event(ApplicantEntered)
+    def enter_applicant(self, applicant: str, name: str, domain: str, application_id: str) -> None:
+        entry = {"application_id": application_id, "name": name, "domain": domain}
+        self.applicants.setdefault(applicant, []).append(entry)
+
+    class ApplicantDisqualified(Aggregate.Event):
+        """Fraud found in one of the applicant's applications: it may apply no more in this
+        call (R-FRAUD, 002/003 三(一))."""
+
+        applicant: str
+        application_id: str
+        stage: str
+        finding: str
+        found_on: str
+
+    @event(ApplicantDisqualified)
+    def disqualify_applicant(
+        self, applicant: str, application_id: str, stage: str, finding: str, found_on: str
+    ) -> None:
+        self.disqualified.setdefault(applicant, {
+            "application_id": application_id, "stage": stage, "finding": finding,
+            "found_on": found_on,
+        })  # fmt: skip
+
+    class SecondDomainAllowed(Aggregate.Event):
+        """The ministry's recorded exception to R-ONE-DOMAIN: one applicant may apply in one more
+        domain of this batch (002/003 四(一) 原则上; ADR 14)."""
+
+        batch_id: str
+        applicant: str
+        province: str
+        category: str
+        name: str
+        uscc: str | None
+        domain: str
+        reasoning: str
+        decision: dict[str, Any] | None
+        actor: str
+        occurred_at: datetime
+        correlation_id: UUID
+        causation_id: UUID
+
+    def allow_second_domain(
+        self, applicant: str, province: str, category: str, name: str, uscc: str | None,
+        domain: str, reasoning: str, decision: dict[str, Any] | None, **provenance: Any,
+    ) -> None:  # fmt: skip
+        """R-ONE-DOMAIN: the exception is the ministry's, for an EIDB batch, in one of its
+        domains and categories, once per applicant and domain."""
+        refuse(
+            self.check_one_domain_limited(),
+            self.check_domain_open(domain),
+            self.check_category_taken(category),
+            self.check_not_yet_allowed(applicant, name, domain),
+        )
+        self._second_domain_allowed(
+            batch_id=self.batch_id, applicant=applicant, province=province, category=category,
+            name=name, uscc=uscc, domain=domain, reasoning=reasoning, decision=decision,
+            **provenance,
+        )  # fmt: skip
+
+    @event(SecondDomainAllowed)
+    def _second_domain_allowed(
+        self, batch_id: str, applicant: str, province: str, category: str, name: str,
+        uscc: str | None, domain: str, reasoning: str, decision: dict[str, Any] | None, actor: str,
+        occurred_at: datetime, correlation_id: UUID, causation_id: UUID,
+    ) -> None:  # fmt: skip
+        self.second_domains.setdefault(applicant, []).append(domain)
+
+    def check_one_domain_limited(self) -> Violation | None:
+        """R-ONE-DOMAIN limits EIDB applicants (002/003 四(一)); NIID sets no such limit."""
+        if self.programme == "EIDB":
+            return None
+        return Violation(
+            "R-ONE-DOMAIN", "batch_id", "an EIDB batch", f"{self.batch_id} ({self.programme})",
+            f"{self.programme} sets no limit of one domain: there is nothing to except from",
+        )  # fmt: skip
+
+    def check_domain_open(self, domain: str) -> Violation | None:
+        """R-ONE-DOMAIN: a domain this batch calls for."""
+        if domain in self.domains:
+            return None
+        return Violation(
+            "R-ONE-DOMAIN", "domain", f"a domain of {self.batch_id}: {'、'.join(self.domains)}",
+            domain, f"{domain} is not open in {self.batch_id}",
+        )  # fmt: skip
+
+    def check_category_taken(self, category: str) -> Violation | None:
+        """R-PROCEDURE: a category this batch calls for."""
+        if category in self.categories:
+            return None
+        return Violation(
+            "R-PROCEDURE", "category", " or ".join(self.categories), category,
+            f"{self.batch_id} takes no {category}",
+        )  # fmt: skip
+
+    def check_not_yet_allowed(self, applicant: str, name: str, domain: str) -> Violation | None:
+        """R-PROCEDURE: an exception is recorded once."""
+        if domain not in self.second_domains.get(applicant, ()):
+            return None
+        return Violation(
+            "R-PROCEDURE", "domain", "an exception not yet recorded", domain,
+            f"{name} is already allowed {domain} in {self.batch_id}",
+        )  # fmt: skip
+
+    def check_applicant(self, applicant: str, domain: str, field: str, who: str) -> list[Violation]:
+        """What this batch already knows of the applicant: R-FRAUD (disqualified in this call)
+        and R-ONE-DOMAIN (another domain, without the ministry's exception)."""
+        checks = (
+            check_not_disqualified(self.batch_id, self.disqualified.get(applicant), field, who),
+            check_one_domain_in_batch(
+                self.batch_id, self.programme, domain, self.applicants.get(applicant, []),
+                self.second_domains.get(applicant, []),
+            ),
+        )  # fmt: skip
+        return [violation for violation in checks if violation is not None]
 
     # Reading the batch's rules for one province.
 

@@ -47,6 +47,7 @@ def commands(app: SubmissionApplication) -> dict[str, Command]:
         "RecommendApplication": decided(app.recommend, "ProvinciallyRecommended", "application_id"),
         "RejectApplication": decided(app.reject, "ApplicationRejected", "application_id"),
         "DisqualifyApplication": decided(app.disqualify, "ApplicationRejected", "application_id"),
+        "AllowSecondDomain": decided(app.allow_second_domain, "SecondDomainAllowed", "batch_id"),
         "LoadZoneCatalogue": decided(app.load_catalogue, None, "edition"),  # kept in the store
     }
 
