@@ -27,6 +27,7 @@ from services.submission.domain import (
     ProvinceSuspensions,
     applicant_key,
     application_id_for,
+    check_called_on_the_platform,
     check_enterprise_identity,
     check_not_suspended,
     check_within_deadline,
@@ -91,6 +92,7 @@ class SubmissionApplication(ServiceApplication):
                     )
                 ]
             )
+        refuse(check_called_on_the_platform(body.programme, body.number))
         details = body.model_dump(mode="json")
         _conditions_of(details.get("conditions"))  # refused now if no form could be held to them
         batch = Batch(batch_id=body.batch_id, details=details, **provenance(message))

@@ -12,8 +12,10 @@ Infinity), every date by :data:`PlatformDate`'s years.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Annotated, Final, Literal, TypeVar
 from uuid import UUID
 
@@ -61,6 +63,18 @@ LAST_YEAR: Final = 2100
 
 Programme = Literal["NIID", "EIDB"]
 """NIID: 国家新型工业化产业示范基地; EIDB: 国家新兴产业发展示范基地."""
+
+BATCHES_BEFORE_PLATFORM: Final[Mapping[str, int]] = MappingProxyType({"NIID": 10, "EIDB": 0})
+"""How many batches of each programme were called before the platform (ADR 15): NIID's ten
+(2009–2022, their titles taken over by ImportTitle, ADR 8), EIDB none (工信厅规函〔2026〕101号 calls
+its 第一批, 2026). The platform's own batches are numbered from the next one on, and "the next
+batch" of R-SUSPENDED-PROVINCE is never one of history."""
+
+
+def last_batch_before_platform(programme: str) -> int:
+    """The number of the :data:`Programme`'s last batch called before the platform (0: none)."""
+    return BATCHES_BEFORE_PLATFORM[programme]
+
 
 Category = Literal["park", "enterprise"]
 """园区 or 企业; NIID has parks only."""

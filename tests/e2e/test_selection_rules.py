@@ -13,14 +13,19 @@ from stdnum.cn import uscc as gb32100
 
 from demobase.client import intake_message
 from demobase.clock import ClockedDesk
-from services.review.domain import Candidate
+from services.evaluation.bootstrap import build as build_evaluation
+from services.evaluation.config import EvaluationSettings
+from services.evaluation.domain import Base as EvaluationBase
+from services.review.domain import Candidate, ProgrammeCalls
 from services.submission.bootstrap import build as build_submission
-from services.submission.domain import Batch
+from services.submission.domain import Batch, ProvinceSuspensions
 from shared.bus.runtime import ServiceRuntime
 from shared.bus.server import EmbeddedNats
 from shared.config import Settings
+from shared.contract.commands import IntakeDecision
 from shared.contract.envelope import Envelope
 from shared.contract.provinces import MINISTRY
+from tests.e2e.test_evaluation_life import FixedClock
 from tests.e2e.test_review_selection import review_service
 from tests.e2e.test_selection_submission import BATCHES, FUJIAN, HUNAN, Desk, rules
 from tests.e2e.test_submission_path import log_events, registry_runtime
@@ -287,3 +292,129 @@ def _barred(submission: ServiceRuntime, batch_id: str) -> bool:
     assert submission.app is not None
     batch = submission.app.find(Batch.create_id(batch_id))
     return batch is not None and bool(batch.disqualified)
+
+
+# --- batches before the platform (ADR 15) ------------------------------------------------------
+
+IMPORTED = {
+    "programme": "NIID", "batch_number": 8, "province": HUNAN, "name": "湘潭经济技术开发区",
+    "showcase": "装备制造(能源装备)", "announced_on": "2018-02-24",
+    "announcement": {"title": "第八批国家新型工业化产业示范基地名单"},
+}  # fmt: skip
+"""A title of NIID batch 8, as the ministry takes it over (ImportTitle, ADR 8)."""
+
+NIID_11 = {
+    "batch_id": "NIID-11", "programme": "NIID", "number": 11, "title": "第十一批",
+    "notice": {"title": "关于组织开展第十一批国家新型工业化产业示范基地申报工作的通知"},
+    "domains": ["装备工业"], "categories": ["park"],
+    "deadlines": [{"level": "ministry", "due": "2026-07-31"}],
+}  # fmt: skip
+
+
+async def import_title(url: str, body: dict[str, Any], day: str = "2026-01-12") -> IntakeDecision:
+    message = intake_message("ImportTitle", body, MINISTRY, "ministry", at(day))
+    return await ClockedDesk(url).send("review", message)
+
+
+async def test_r_procedure_no_eidb_title_is_taken_over_and_review_keeps_running(
+    nats_server: EmbeddedNats, sqlite_settings: Settings
+) -> None:
+    """R-PROCEDURE (ADR 15): EIDB's first batch is the 2026 call (002: 第一批), so an ImportTitle of
+    an "earlier EIDB batch" is refused naming the programme; nothing is recorded, so nothing the
+    relay cannot publish: the review service goes on deciding, and starts again on its store."""
+    settings = sqlite_settings.model_copy(update={"nats_url": nats_server.url})
+    eidb = {**IMPORTED, "programme": "EIDB", "batch_number": 1, "name": "某某储能产业园",
+            "showcase": "新型储能制造"}  # fmt: skip
+    async with running(review_service(settings, nats_server.url, at("2026-01-12"))):
+        refused = await import_title(nats_server.url, eidb)
+        without_batch = await import_title(nats_server.url, {**eidb, "batch_number": None})
+        taken_over = await import_title(nats_server.url, IMPORTED)
+    async with running(review_service(settings, nats_server.url, at("2026-01-13"))) as (again,):
+        still = await import_title(
+            nats_server.url, {**IMPORTED, "name": "株洲高新区"}, "2026-01-13"
+        )
+        assert again.relay is not None
+    for decision in (refused, without_batch):
+        assert not decision.accepted and decision.recorded is None
+        assert [(p.rule_id, p.field, p.given) for p in decision.problems] == [
+            ("R-PROCEDURE", "programme", "EIDB")
+        ]
+    assert taken_over.accepted and still.accepted
+    awarded = [e for e in await log_events(nats_server.url) if e.event_type == "TitleAwarded"]
+    assert [e.payload.model_dump()["programme"] for e in awarded] == ["NIID", "NIID"]
+
+
+async def test_r_procedure_a_title_of_a_batch_the_platform_runs_is_not_taken_over(
+    nats_server: EmbeddedNats, sqlite_settings: Settings
+) -> None:
+    """R-PROCEDURE: with NIID-11 opened on the platform, an ImportTitle of NIID batch 11 would skip
+    expert review and publicity: refused naming NIID-11; batch 10's title is taken over."""
+    settings = sqlite_settings.model_copy(update={"nats_url": nats_server.url})
+    review = review_service(settings, nats_server.url, at("2026-05-07"))
+    desk = Desk(nats_server.url)
+    async with running(build_submission(settings), review):
+        assert (await desk.send("OpenBatch", NIID_11, MINISTRY, "2026-05-06")).accepted
+        await wait_until(lambda: _called(review, "NIID", 11))
+        of_11 = await import_title(nats_server.url, {**IMPORTED, "batch_number": 11}, "2026-05-07")
+        of_10 = await import_title(nats_server.url, {**IMPORTED, "batch_number": 10}, "2026-05-07")
+        history = await desk.send("OpenBatch", {**NIID_11, "batch_id": "NIID-10", "number": 10},
+                                  MINISTRY, "2026-05-07")  # fmt: skip
+    assert not of_11.accepted and of_11.recorded is None
+    [problem] = of_11.problems
+    assert (problem.rule_id, problem.field, problem.given) == ("R-PROCEDURE", "batch_number", "11")
+    assert "NIID-11, called on the platform" in problem.reason
+    assert of_10.accepted and of_10.recorded == "TitleAwarded"
+    assert [(p.rule_id, p.field) for p in history.problems] == [("R-PROCEDURE", "number")]
+
+
+async def test_r_suspended_province_fraud_before_any_platform_batch_suspends_niid_batch_11(
+    nats_server: EmbeddedNats, sqlite_settings: Settings
+) -> None:
+    """R-SUSPENDED-PROVINCE (001 第二十五条 暂停所在省下一批的申报工作): fraud found on a base of
+    batch 8 before the platform called any NIID batch suspends Hunan from batch 11, the next one
+    the programme calls (batches 1–10 are history): its recommendation in NIID-11 is refused,
+    naming the fraud, and Hubei's is not."""
+    settings = sqlite_settings.model_copy(update={"nats_url": nats_server.url})
+    submission = build_submission(settings)
+    evaluation = build_evaluation(settings, EvaluationSettings(deadline_check_seconds=3600),
+                                  clock=FixedClock())  # fmt: skip
+    desk = Desk(nats_server.url)
+    async with running(submission, review_service(settings, nats_server.url, at("2026-01-12")),
+                       evaluation):  # fmt: skip
+        imported = await import_title(nats_server.url, IMPORTED)
+        base_id = str(imported.subject_id)
+        assert evaluation.app is not None
+        await wait_until(lambda: evaluation.app.find(EvaluationBase.create_id(base_id)))
+        fraud = await ClockedDesk(nats_server.url).send("evaluation", intake_message(
+            "ReportFraud", {"base_id": base_id, "description": "虚报年度营业收入",
+                            "evidence": [{"title": "核查报告"}]},
+            MINISTRY, "ministry", at("2026-02-02")))  # fmt: skip
+        [suspended] = await wait_until(lambda: _logged(nats_server.url, "ProvinceSuspended"))
+        await wait_until(lambda: _suspended(submission, HUNAN))
+        await load_catalogue(nats_server.url, "2026-05-01")
+        assert (await desk.send("OpenBatch", NIID_11, MINISTRY, "2026-05-06")).accepted
+        hunan = await desk.send("SubmitApplication", park_application(batch_id="NIID-11"),
+                                HUNAN, "2026-06-15")  # fmt: skip
+        hubei = await desk.send("SubmitApplication", park_application(
+            batch_id="NIID-11", name="武汉经济技术开发区", zone="武汉经济技术开发区",
+            city="武汉市"), "420000", "2026-06-15")  # fmt: skip
+        refused = await desk.recommend(HUNAN, str(hunan.subject_id), "2026-07-24")
+        accepted = await desk.recommend("420000", str(hubei.subject_id), "2026-07-24")
+    assert fraud.accepted and fraud.recorded == "FraudDetected"
+    assert suspended.payload.model_dump()["batch_number"] == 11
+    assert rules(refused) == ["R-SUSPENDED-PROVINCE"]
+    assert "NIID-11" in refused.problems[0].reason and "R-FRAUD" in refused.problems[0].reason
+    assert accepted.accepted, accepted
+
+
+def _called(review: ServiceRuntime, programme: str, number: int) -> bool:
+    """The review service has read that the platform called this batch."""
+    assert review.app is not None
+    calls = review.app.find(ProgrammeCalls.create_id(programme))
+    return calls is not None and calls.batch_numbered(number) is not None
+
+
+def _suspended(submission: ServiceRuntime, province: str) -> bool:
+    """The submission service has recorded the province's suspension from a NIID batch."""
+    assert submission.app is not None
+    return submission.app.find(ProvinceSuspensions.create_id(province, "NIID")) is not None

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from services.evaluation.application import translate
+from services.evaluation.domain.revocation import next_batch
 from services.evaluation.scheduler import RectificationWatch
 from shared.bus.handler import ServiceHandler
 from shared.bus.runtime import ServiceRuntime
@@ -319,6 +320,32 @@ def test_r_fraud_revokes_at_once_and_suspends_the_provinces_next_batch(world: Ev
     assert (payload.province, payload.programme, payload.batch_number) == (HUNAN, "NIID", 12)
     assert [r.event_id for r in payload.causing_events] == [fraud[1].event_id]
     assert suspended.subject == f"bases.v1.submission.{HUNAN}.ProvinceSuspended"
+
+
+def test_r_suspended_province_fraud_before_any_platform_batch_suspends_batch_11(
+    world: Evaluation,
+) -> None:
+    """R-SUSPENDED-PROVINCE (001 第二十五条 下一批): with no NIID batch called on the platform yet,
+    the next batch is 11, the first after the ten taken over as history, never batch 1."""
+    world.when(
+        "ReportFraud",
+        {"base_id": BASE, "description": "虚报年度营业收入", "evidence": [{"title": "核查报告"}]},
+        on="2026-01-20",
+    )
+    [(_, suspended)] = world.logged("ProvinceSuspended")
+    payload: Any = suspended.payload
+    assert (payload.province, payload.programme, payload.batch_number) == (HUNAN, "NIID", 11)
+
+
+@pytest.mark.parametrize(
+    ("programme", "highest", "expected"),
+    [("NIID", 0, 11), ("NIID", 10, 11), ("NIID", 11, 12), ("EIDB", 0, 1), ("EIDB", 1, 2)],
+)
+def test_r_suspended_province_the_next_batch_is_the_next_one_the_programme_calls(
+    programme: str, highest: int, expected: int
+) -> None:
+    """R-SUSPENDED-PROVINCE: after the highest called on the platform, and after history."""
+    assert next_batch(programme, highest) == expected
 
 
 def test_r_fraud_only_the_ministry_finds_fraud(world: Evaluation) -> None:

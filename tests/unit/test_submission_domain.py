@@ -12,6 +12,7 @@ from services.submission.domain import (
     applicant_key,
     application_id_for,
     check_applicant_kind,
+    check_called_on_the_platform,
     check_enterprise_identity,
     check_one_domain,
     violations_on_arrival,
@@ -201,3 +202,16 @@ def test_r_fraud_an_applicant_disqualified_in_a_call_may_not_apply_again_in_it()
     assert "专利证书伪造" in violation.message and "by the city" in violation.message
     other = applicant_key("enterprise", "350000", "别家公司", "OTHER")
     assert eidb.check_applicant(other, "新型储能制造", "uscc", "别家公司") == []
+
+
+@pytest.mark.parametrize(("programme", "number", "opens"), [
+    ("NIID", 10, False), ("NIID", 1, False), ("NIID", 11, True), ("EIDB", 1, True),
+])  # fmt: skip
+def test_r_procedure_the_platform_calls_batches_after_those_called_before_it(
+    programme: str, number: int, opens: bool
+) -> None:
+    """R-PROCEDURE (ADR 15): NIID's batches 1–10 are history taken over, never called again."""
+    violation = check_called_on_the_platform(programme, number)
+    assert (violation is None) is opens
+    if violation is not None:
+        assert (violation.rule_id, violation.field) == ("R-PROCEDURE", "number")

@@ -54,7 +54,8 @@ class BatchLedger(Aggregate):
     """The highest batch of a programme called on the log, and the suspensions decided (R-FRAUD).
 
     A province found to have committed fraud is suspended from its *next* batch: the one after the
-    highest batch number of the programme seen on the log (BatchOpened) when the fraud is.
+    highest batch number of the programme seen on the log (BatchOpened) when the fraud is, or,
+    before the platform called any, the one after the programme's history (ADR 15).
     """
 
     @staticmethod
@@ -72,7 +73,7 @@ class BatchLedger(Aggregate):
 
     @property
     def next_batch(self) -> int:
-        return next_batch(self.highest)
+        return next_batch(self.programme, self.highest)
 
     class Suspended(Decided):
         """Published as ProvinceSuspended (R-SUSPENDED-PROVINCE)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from shared.contract.events_common import last_batch_before_platform
 from shared.rules import Violation
 
 REVOKING_ENVIRONMENTAL = frozenset({"Ⅰ级", "Ⅱ级"})
@@ -54,9 +55,12 @@ def overdue(rectify_by: date, rectified_on: date | None, on: date) -> bool:
     return on > rectify_by and not rectified_in_time(rectify_by, rectified_on)
 
 
-def next_batch(highest_seen: int) -> int:
-    """R-FRAUD: the province's next batch of the programme, the one after the highest called."""
-    return highest_seen + 1
+def next_batch(programme: str, highest_seen: int) -> int:
+    """R-FRAUD, R-SUSPENDED-PROVINCE (001 第二十五条 暂停……下一批的申报工作): the next batch the
+    programme calls, after the highest called on the platform so far, and never one of the
+    batches called before it (NIID's 1–10 are history: fraud found before the platform called any
+    NIID batch suspends batch 11; EIDB's first is batch 1)."""
+    return max(highest_seen, last_batch_before_platform(programme)) + 1
 
 
 def describe_revocation(revocation: dict[str, Any]) -> str:

@@ -10,8 +10,14 @@ named check returning a :class:`Violation` (rule ID, field, figures) or raising
 
 from __future__ import annotations
 
-from services.review.domain.base import Base, award, base_id_for, import_title
-from services.review.domain.batch import ReviewBatch
+from services.review.domain.base import (
+    Base,
+    award,
+    base_id_for,
+    check_taken_over_from_history,
+    import_title,
+)
+from services.review.domain.batch import ProgrammeCalls, ReviewBatch
 from services.review.domain.candidate import Candidate, dossier_of
 from services.review.domain.docket import Docket
 from services.review.domain.panel import MIN_PANEL, conflicts_of_interest
@@ -34,6 +40,7 @@ __all__ = [
     "Base",
     "Candidate",
     "Docket",
+    "ProgrammeCalls",
     "Publicity",
     "ReviewBatch",
     "RuleViolationError",
@@ -47,6 +54,7 @@ __all__ = [
     "business_date",
     "canonical_title",
     "check_by_ministry",
+    "check_taken_over_from_history",
     "conflicts_of_interest",
     "creation_period_end",
     "dossier_of",

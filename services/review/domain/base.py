@@ -9,9 +9,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from services.review.domain.batch import ProgrammeCalls
 from services.review.domain.candidate import Candidate
 from services.review.domain.procedure import business_date, check_step
 from services.review.domain.titles import canonical_title, creation_period_end
+from shared.contract.events_common import last_batch_before_platform
 from shared.rules import Violation, refuse
 
 BASE_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/base")
@@ -145,6 +147,31 @@ def award(
         domain=title.domain, location=title.location, title=title.text,
         announced_on=announced_on, announcement=announcement, under_creation_until=until,
         **provenance,
+    )  # fmt: skip
+
+
+def check_taken_over_from_history(
+    programme: str, batch_number: int | None, calls: ProgrammeCalls
+) -> Violation | None:
+    """R-PROCEDURE (ADR 8, 15): a title is taken over only from a batch called before the
+    platform: NIID's 1–10. EIDB has none (its first batch is the 2026 call, 工信厅规函〔2026〕101号
+    第一批), and a title of a batch the platform calls is awarded by expert review and publicity."""
+    before = last_batch_before_platform(programme)
+    if before == 0:
+        return Violation(
+            "R-PROCEDURE", "programme", "a programme with batches called before the platform",
+            programme, f"{programme}'s first batch is called on the platform (2026): there is no "
+            f"earlier {programme} title to take over; its titles come through review and publicity",
+        )  # fmt: skip
+    if batch_number is None or batch_number <= before:
+        return None
+    called = calls.batch_numbered(batch_number)
+    where = f"{called}, called on the platform" if called else "a batch the platform calls"
+    required = f"a batch called before the platform ({programme} 1–{before})"
+    return Violation(
+        "R-PROCEDURE", "batch_number", required, str(batch_number),
+        f"{programme} batch {batch_number} is {where}: its titles come through expert review and "
+        "publicity (R-PROCEDURE), never taken over",
     )  # fmt: skip
 
 

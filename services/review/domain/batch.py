@@ -85,3 +85,24 @@ class ReviewBatch(Aggregate):
     @property
     def subject(self) -> str:
         return f"batch {self.batch_id}"
+
+
+class ProgrammeCalls(Aggregate):
+    """The batches of one programme the platform called (BatchOpened), by number: their titles
+    come through expert review and publicity, never ImportTitle (R-PROCEDURE, ADR 15)."""
+
+    @staticmethod
+    def create_id(programme: str) -> UUID:
+        return uuid5(BATCH_NAMESPACE, f"calls|{programme}")
+
+    @event("Started")
+    def __init__(self, programme: str) -> None:
+        self.programme = programme
+        self.called: dict[str, str] = {}  # batch id by number, as text: snapshots keep JSON keys
+
+    @event("Called")
+    def call(self, number: int, batch_id: str) -> None:
+        self.called[str(number)] = batch_id
+
+    def batch_numbered(self, number: int) -> str | None:
+        return self.called.get(str(number))

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from services.review.domain import (
     Base,
+    ProgrammeCalls,
     check_by_ministry,
+    check_taken_over_from_history,
     import_title,
 )
 from services.review.usecases.store import ReviewStore
@@ -14,12 +16,14 @@ from shared.contract.commands_review import (
     AcceptCreation,
     ImportTitle,
 )
+from shared.contract.envelope import Envelope
+from shared.contract.events import BatchOpened
 from shared.intake import provenance
 from shared.rules import refuse
 
 
 class Titles(ReviewStore):
-    """Acceptance after creation, and earlier titles imported once."""
+    """Acceptance after creation, and titles of batches before the platform imported once."""
 
     def accept_creation(self, message: IntakeMessage, *, upstream: str, position: int) -> str:
         """R-CREATION-PERIOD: 验收 of an EIDB base once its 2 years of creation are over."""
@@ -35,10 +39,16 @@ class Titles(ReviewStore):
         return base.base_id
 
     def import_title(self, message: IntakeMessage, *, upstream: str, position: int) -> str:
-        """A title of an earlier batch, recorded on the log from its announcement (once)."""
+        """A title of a batch called before the platform, recorded on the log from its
+        announcement (once); never one of EIDB or of a batch the platform calls (ADR 15)."""
         body = message.body
         assert isinstance(body, ImportTitle)
-        refuse(check_by_ministry(message.province, "import a title"))
+        refuse(
+            check_by_ministry(message.province, "import a title"),
+            check_taken_over_from_history(
+                body.programme, body.batch_number, self.calls(body.programme)
+            ),
+        )
         base = import_title(
             body.programme,
             body.batch_number,
@@ -54,3 +64,15 @@ class Titles(ReviewStore):
             return base.base_id
         self.record(base, upstream=upstream, position=position)
         return base.base_id
+
+    def note_call(self, event: Envelope, *, upstream: str, position: int) -> None:
+        """A batch the platform called: its titles are never taken over (R-PROCEDURE)."""
+        batch = event.payload
+        assert isinstance(batch, BatchOpened)
+        calls = self.calls(batch.programme)
+        calls.call(batch.number, batch.batch_id)
+        self.record(calls, upstream=upstream, position=position)
+
+    def calls(self, programme: str) -> ProgrammeCalls:
+        found = self.find(ProgrammeCalls.create_id(programme))
+        return found if isinstance(found, ProgrammeCalls) else ProgrammeCalls(programme=programme)

@@ -19,6 +19,7 @@ from services.submission.domain.arrival import (
 )
 from services.submission.domain.batch import (
     Batch,
+    check_called_on_the_platform,
     check_not_suspended,
     check_quota_not_exceeded,
     check_within_deadline,
@@ -38,6 +39,7 @@ __all__ = [
     "applicant_key",
     "application_id_for",
     "check_applicant_kind",
+    "check_called_on_the_platform",
     "check_enterprise_identity",
     "check_not_suspended",
     "check_one_domain",

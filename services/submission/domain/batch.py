@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.submission.domain.arrival import check_one_domain_in_batch
+from shared.contract.events_common import last_batch_before_platform
 from shared.rules import RuleViolationError, Violation, check_not_disqualified, refuse
 
 BATCH_NAMESPACE = uuid5(NAMESPACE_URL, "https://demobase.miit/batch")
@@ -57,6 +58,19 @@ def check_not_suspended(suspended: list[str], province: str, batch_id: str) -> V
         province,
         f"province {province} is suspended from batch {batch_id} (R-FRAUD)",
     )
+
+
+def check_called_on_the_platform(programme: str, number: int) -> Violation | None:
+    """R-PROCEDURE (ADR 15): the platform calls a programme's batches after those called before
+    it (NIID 1–10, whose titles are taken over by ImportTitle); EIDB's first is batch 1."""
+    before = last_batch_before_platform(programme)
+    if number > before:
+        return None
+    return Violation(
+        "R-PROCEDURE", "number", f"a batch after {programme} {before}", str(number),
+        f"{programme} batch {number} was called before the platform: its titles are taken over "
+        "(ImportTitle), not decided again",
+    )  # fmt: skip
 
 
 class Batch(Aggregate):
