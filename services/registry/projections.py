@@ -2,8 +2,12 @@
 
 Each event of ``EVENTS`` adds one line to the timeline (with its stream sequence, event id, actor,
 business and recording times, and a link in the hash chain) and updates the entry (application or
-base) it is about. The store records the last sequence it applied in the same transaction, and only
-ever applies the next one, so a live registry and a rebuild can never leave a gap or a duplicate.
+base) it is about. Every entry it changes keeps the version it made in the history (bitemporal:
+the sequence that made it, its business time and its recording time), so that the registry can
+say how it stood at any moment by either time without a replay (``queries.as_of``).
+
+The store records the last sequence it applied in the same transaction, and only ever applies the
+next one, so a live registry and a rebuild can never leave a gap or a duplicate.
 Everything written is computed from the events alone: a rebuild gives the same bytes.
 
 An event that cannot be applied goes to the quarantine (``quarantine.py``) instead of stopping the
@@ -15,10 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
+
+import psycopg
 
 from services.registry import quarantine, titles
 from services.registry.adapters.db import CONNECTION_FAULTS, Cursor, Database
+from shared.calendar import BEIJING, start_of_day
 from shared.contract.envelope import Envelope
 
 GENESIS = "0" * 64
@@ -48,6 +58,38 @@ def status_after(event_type: str, payload: dict[str, Any]) -> str | None:
 
 ENTRY_FIELDS = ("name", "programme", "category", "domain", "city", "batch_id", "applicant")
 
+VERSION_COLUMNS = (
+    "subject_id", "sequence", "effective_at", "recorded_at", "kind", "province", *ENTRY_FIELDS,
+    "status", "since", "correlation_id", "title", "tier", "action_plan", "under_creation_until",
+    "revoked_rule", "revoked_reason", "revoked_causes",
+)  # fmt: skip
+"""One version of an entry in the history: the entry's columns and its base's title as they were
+after the event at ``sequence``, with the business time it took effect and its recording time."""
+TITLE_COLUMNS = VERSION_COLUMNS[VERSION_COLUMNS.index("title") :]
+VERSION_SOURCE = ", ".join(
+    f"t.{c}" if c in TITLE_COLUMNS else "e.last_sequence" if c == "sequence" else f"e.{c}"
+    for c in VERSION_COLUMNS
+)
+"""Where each column of a version comes from: the entry, and the base's row of ``titles``."""
+
+
+def instant(moment: datetime) -> str:
+    """A time as the history keeps it: UTC, to the microsecond, so that text order is time order
+    on both engines (the contract bounds every time to years 2000–2100)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def business_time(envelope: Envelope, payload: dict[str, Any]) -> datetime:
+    """When the fact took effect: the envelope's ``occurred_at`` (the postmark on the platform's
+    clock, ADR 13), except for a title awarded before it was recorded. A title taken over from an
+    earlier batch (ImportTitle, ADR 8) takes effect on its announcement day, not the import's."""
+    occurred = envelope.occurred_at
+    if envelope.event_type == "TitleAwarded":
+        announced = date.fromisoformat(str(payload["announced_on"]))
+        if announced < occurred.astimezone(BEIJING).date():
+            return start_of_day(announced)
+    return occurred
+
 
 def schema(prefix: str) -> list[str]:
     return [
@@ -58,7 +100,7 @@ def schema(prefix: str) -> list[str]:
             name TEXT, programme TEXT, category TEXT, domain TEXT, city TEXT, batch_id TEXT,
             applicant TEXT, status TEXT NOT NULL, since TEXT NOT NULL,
             last_sequence BIGINT NOT NULL,
-            correlation_id TEXT NOT NULL)""",
+            correlation_id TEXT NOT NULL, effective_at TEXT, recorded_at TEXT)""",
         f"""CREATE TABLE IF NOT EXISTS {prefix}timeline (
             sequence BIGINT PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, event_type TEXT NOT NULL,
             schema_version INTEGER NOT NULL, subject_id TEXT NOT NULL, province TEXT NOT NULL,
@@ -73,14 +115,30 @@ def schema(prefix: str) -> list[str]:
             batch_id TEXT NOT NULL, province TEXT NOT NULL, sequence BIGINT NOT NULL,
             data TEXT NOT NULL, PRIMARY KEY (batch_id, province))""",
         *quarantine.schema(prefix),
+        f"""CREATE TABLE IF NOT EXISTS {prefix}history (
+            subject_id TEXT NOT NULL, sequence BIGINT NOT NULL, effective_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL, kind TEXT NOT NULL, province TEXT NOT NULL,
+            name TEXT, programme TEXT, category TEXT, domain TEXT, city TEXT, batch_id TEXT,
+            applicant TEXT, status TEXT NOT NULL, since TEXT NOT NULL, correlation_id TEXT NOT NULL,
+            title TEXT, tier TEXT, action_plan TEXT, under_creation_until TEXT, revoked_rule TEXT,
+            revoked_reason TEXT, revoked_causes TEXT, PRIMARY KEY (subject_id, sequence))""",
+        f"""CREATE TABLE IF NOT EXISTS {prefix}history_start (
+            sequence BIGINT PRIMARY KEY)""",
     ]
 
 
-TABLES = ("position", "entries", "timeline", "links", "batches", *titles.TABLES, "quarantine")
+TABLES = ("position", "entries", "timeline", "links", "batches", *titles.TABLES, "quarantine",
+          "history", "history_start")  # fmt: skip
 """Every table of the registry, ``position`` first (a swap locks it before anything else)."""
 
-INDEXES = (("timeline_subject", "timeline", "subject_id"), ("links_subject", "links", "subject_id"))
-"""The named indexes (name, table, column): only reads need them, so a rebuild adds them last."""
+INDEXES = (
+    ("timeline_subject", "timeline", "subject_id"),
+    ("links_subject", "links", "subject_id"),
+    ("history_effective", "history", "subject_id, effective_at, sequence"),
+    ("history_recorded", "history", "subject_id, recorded_at, sequence"),
+)
+"""The named indexes (name, table, columns): only reads need them, so a rebuild adds them last.
+An as-of question seeks, per entry, its latest version at or before a time by one of them."""
 
 
 def indexes(prefix: str) -> list[str]:
@@ -97,9 +155,45 @@ class OutOfOrderError(Exception):
 def create_tables(db: Database, *, with_indexes: bool = True) -> None:
     statements = schema(db.table_prefix) + (indexes(db.table_prefix) if with_indexes else [])
     with db.transaction() as cursor:
+        upgrading = _entries_without_times(cursor, db.table_prefix)
+        if upgrading:
+            _add_entry_times(cursor, db.table_prefix)
         for statement in statements:
             cursor.execute(statement)
         quarantine.upgrade(cursor, db.table_prefix)
+        if upgrading:
+            _note_history_start(cursor, db.table_prefix)
+
+
+def _entries_without_times(cursor: Cursor, prefix: str) -> bool:
+    """Whether the store holds an entries table made before the history was kept."""
+    cursor.execute("SAVEPOINT entry_times")
+    try:
+        cursor.execute(f"SELECT effective_at FROM {prefix}entries WHERE 1 = 0")
+        old = False
+    except (sqlite3.OperationalError, psycopg.errors.UndefinedTable,
+            psycopg.errors.UndefinedColumn) as error:  # fmt: skip
+        cursor.execute("ROLLBACK TO SAVEPOINT entry_times")
+        old = isinstance(error, psycopg.errors.UndefinedColumn) or "no such column" in str(error)
+    cursor.execute("RELEASE SAVEPOINT entry_times")
+    return old
+
+
+def _add_entry_times(cursor: Cursor, prefix: str) -> None:
+    for column in ("effective_at", "recorded_at"):
+        cursor.execute(f"ALTER TABLE {prefix}entries ADD COLUMN {column} TEXT")
+
+
+def _note_history_start(cursor: Cursor, prefix: str) -> None:
+    """A registry made before the history holds the versions of the events it applies from now
+    on only: the first of them is noted, and as-of answers say so (a rebuild holds all)."""
+    cursor.execute(f"SELECT sequence FROM {prefix}position")
+    applied = max((int(row[0]) for row in cursor.fetchall()), default=0)
+    if applied:
+        cursor.execute(
+            f"INSERT INTO {prefix}history_start (sequence) VALUES (?) ON CONFLICT DO NOTHING",
+            (applied + 1,),
+        )
 
 
 def drop_tables(db: Database) -> None:
@@ -171,11 +265,15 @@ def _project(
 ) -> None:
     """Parse one event, validate it against the contract and write every row it makes."""
     envelope = Envelope.from_json(data)
-    status = _update_entry(cursor, prefix, sequence, envelope)
     payload = envelope.payload.model_dump(mode="json")
-    _link_related(cursor, prefix, sequence, envelope, payload)
+    times = Times(business_time(envelope, payload), envelope.recorded_at)
+    status = _update_entry(cursor, prefix, sequence, envelope, times)
+    changed = _link_related(cursor, prefix, sequence, envelope, payload, times)
     _record_batch(cursor, prefix, sequence, envelope, payload)
     titles.project(cursor, prefix, sequence, envelope.event_type, envelope.subject_id, payload)
+    if envelope.payload.subject_kind in ENTRY_KINDS:
+        changed.insert(0, envelope.subject_id)
+    _record_versions(cursor, prefix, sequence, changed)
     cursor.execute(
         f"""INSERT INTO {prefix}timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
@@ -197,19 +295,49 @@ def _project(
     )
 
 
-def _update_entry(cursor: Cursor, prefix: str, sequence: int, envelope: Envelope) -> str | None:
+ENTRY_KINDS = ("application", "base")
+"""The subjects that have an entry (and so a history); other events change none."""
+
+
+@dataclass(frozen=True)
+class Times:
+    """The two times of an event as the history keeps them (see :func:`instant`)."""
+
+    effective: datetime
+    recorded: datetime
+
+    @property
+    def since(self) -> str:
+        """An entry's ``since``: the business time, as the event spells its offset."""
+        return self.effective.isoformat()
+
+
+LATER = "CASE WHEN {e}.{column} > ? THEN {e}.{column} ELSE ? END"
+"""A version takes effect (and is recorded) no earlier than the one it builds on: a version holds
+everything before it, so an event whose business time lies before its subject's last version
+(a clock set back, ADR 13) takes effect with that version, not before it."""
+
+
+def _later(prefix: str, column: str) -> str:
+    return LATER.format(e=f"{prefix}entries", column=column)
+
+
+def _update_entry(
+    cursor: Cursor, prefix: str, sequence: int, envelope: Envelope, times: Times
+) -> str | None:
     payload = envelope.payload.model_dump()
     status = status_after(envelope.event_type, payload)
     kind = envelope.payload.subject_kind
-    if kind not in ("application", "base"):
+    if kind not in ENTRY_KINDS:
         return status
     # Evaluation's batch_id is its round: an entry's name, programme and batch come from selection.
     source = payload if envelope.payload.context != "evaluation" else {}
     values = {field: source.get(field) for field in ENTRY_FIELDS}
     cursor.execute(
         f"""INSERT INTO {prefix}entries (subject_id, kind, province, name, programme, category,
-                domain, city, batch_id, applicant, status, since, last_sequence, correlation_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                domain, city, batch_id, applicant, status, since, last_sequence, correlation_id,
+                effective_at, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (subject_id) DO UPDATE SET
                 name = COALESCE(excluded.name, {prefix}entries.name),
                 programme = COALESCE(excluded.programme, {prefix}entries.programme),
@@ -222,18 +350,24 @@ def _update_entry(cursor: Cursor, prefix: str, sequence: int, envelope: Envelope
                     THEN {prefix}entries.status ELSE excluded.status END,
                 since = CASE WHEN CAST(? AS TEXT) IS NULL
                     THEN {prefix}entries.since ELSE excluded.since END,
-                last_sequence = excluded.last_sequence""",
+                last_sequence = excluded.last_sequence,
+                effective_at = {_later(prefix, "effective_at")},
+                recorded_at = {_later(prefix, "recorded_at")}""",
         (
             envelope.subject_id,
             kind,
             envelope.province,
             *values.values(),
             status or "recorded",
-            envelope.occurred_at.isoformat(),
+            times.since,
             sequence,
             str(envelope.correlation_id),
+            instant(times.effective),
+            instant(times.recorded),
             status,
             status,
+            *[instant(times.effective)] * 2,
+            *[instant(times.recorded)] * 2,
         ),
     )
     return status
@@ -258,8 +392,15 @@ def related_subjects(envelope: Envelope, payload: dict[str, Any]) -> list[tuple[
 
 
 def _link_related(
-    cursor: Cursor, prefix: str, sequence: int, envelope: Envelope, payload: dict[str, Any]
-) -> None:
+    cursor: Cursor,
+    prefix: str,
+    sequence: int,
+    envelope: Envelope,
+    payload: dict[str, Any],
+    times: Times,
+) -> list[str]:
+    """Link the other entries the event concerns; return those whose status it may change."""
+    changed = []
     for subject_id, status in related_subjects(envelope, payload):
         cursor.execute(
             f"INSERT INTO {prefix}links (sequence, subject_id, status) VALUES (?, ?, ?)",
@@ -267,10 +408,31 @@ def _link_related(
         )
         if status is not None:
             cursor.execute(  # disqualified for fraud (R-FRAUD) is final: a list does not undo it
-                f"""UPDATE {prefix}entries SET status = ?, since = ?, last_sequence = ?
+                f"""UPDATE {prefix}entries SET status = ?, since = ?, last_sequence = ?,
+                    effective_at = {_later(prefix, "effective_at")},
+                    recorded_at = {_later(prefix, "recorded_at")}
                     WHERE subject_id = ? AND status <> 'disqualified'""",
-                (status, envelope.occurred_at.isoformat(), sequence, subject_id),
-            )
+                (status, times.since, sequence, *[instant(times.effective)] * 2,
+                 *[instant(times.recorded)] * 2, subject_id),
+            )  # fmt: skip
+            changed.append(subject_id)
+    return changed
+
+
+def _record_versions(cursor: Cursor, prefix: str, sequence: int, changed: list[str]) -> None:
+    """One row of history per entry the event changed (one statement; most events change one):
+    the entry as it now stands, with its base's title, copied within the store."""
+    subjects = list(dict.fromkeys(changed))
+    if not subjects:
+        return
+    marks = ", ".join("?" for _ in subjects)
+    cursor.execute(
+        f"""INSERT INTO {prefix}history ({", ".join(VERSION_COLUMNS)})
+            SELECT {VERSION_SOURCE} FROM {prefix}entries e
+            LEFT JOIN {prefix}titles t ON t.base_id = e.subject_id
+            WHERE e.subject_id IN ({marks}) AND e.last_sequence = ?""",
+        (*subjects, sequence),
+    )
 
 
 def _record_batch(

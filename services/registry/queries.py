@@ -1,15 +1,18 @@
-"""Reading the registry: lists with filters, one entry with its timeline, the canonical export."""
+"""Reading the registry: lists with filters, one entry with its timeline and history, the registry
+as it stood at a moment by either time (from the history, no replay), the canonical export."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterator
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from services.registry import quarantine, titles
 from services.registry.adapters.db import Cursor, Database
-from services.registry.projections import canonical_json, position
+from services.registry.projections import VERSION_COLUMNS, canonical_json, instant, position
+from shared.contract.subjects import EVENTS_STREAM
 
 ENTRY_COLUMNS = (
     "subject_id",
@@ -26,6 +29,8 @@ ENTRY_COLUMNS = (
     "since",
     "last_sequence",
     "correlation_id",
+    "effective_at",
+    "recorded_at",
 )
 TIMELINE_COLUMNS = (
     "sequence",
@@ -127,7 +132,110 @@ def find_entry(db: Database, id_or_prefix: str) -> dict[str, Any] | None:
             (entry["subject_id"], entry["subject_id"]),
         )
         entry["timeline"] = [_line(row) for row in cursor.fetchall()]
+        entry["history"] = _history(cursor, p, entry["subject_id"])
     return with_titles(db, [entry])[0]
+
+
+HISTORY_SHOWN = ("sequence", "effective_at", "recorded_at", "status", "since", "name", "title",
+                 "tier", "revoked_rule")  # fmt: skip
+"""What an entry's history shows of each version (the whole version is in the export)."""
+
+
+def _history(cursor: Cursor, prefix: str, subject_id: str) -> list[dict[str, Any]]:
+    cursor.execute(
+        f"SELECT {', '.join(HISTORY_SHOWN)} FROM {prefix}history WHERE subject_id = ? "
+        "ORDER BY sequence",
+        (subject_id,),
+    )
+    return [dict(zip(HISTORY_SHOWN, row, strict=True)) for row in cursor.fetchall()]
+
+
+Time = Literal["effective", "recorded"]
+TIMES: dict[str, str] = {"effective": "effective_at", "recorded": "recorded_at"}
+"""The two times an as-of question can be asked by: business time (when a fact took effect, the
+default) and recording time (when the owning service recorded it)."""
+
+
+def moment_of(text: str) -> datetime:
+    """A moment as people write it: ``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM[:SS]``, with an offset or
+    ``Z``; without one it is UTC. A ValueError names what is wrong."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is no moment: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, optionally with an "
+            "offset such as +08:00 (UTC without one)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def as_of(
+    db: Database,
+    moment: datetime,
+    *,
+    by: Time = "effective",
+    stars: int | None = None,
+    year: int | None = None,
+    **filters: str | None,
+) -> dict[str, Any]:
+    """The registry as it stood at ``moment`` by business time (``by="effective"``) or by
+    recording time (``"recorded"``): every entry in its latest version at or before it, with its
+    base's title, stars and former names as they were, filtered like :func:`list_entries`.
+
+    One query over the history answers the list: per entry, one seek in the index on
+    (subject_id, time, sequence) finds its version; no replay, on the live registry or a rebuilt
+    one. Each entry shows the sequence of its version, when it took effect and when it was
+    recorded. ``history_from`` is 1 unless this registry was made before the history was kept
+    (its earlier versions are then missing until a rebuild).
+    """
+    column = TIMES[by]
+    wanted = {key: value for key, value in filters.items() if key in FILTERS and value}
+    where = "".join(f" AND h.{key} = ?" for key in wanted)
+    p = db.table_prefix
+    with db.snapshot() as cursor:
+        cursor.execute(
+            f"""SELECT {", ".join(f"h.{c}" for c in VERSION_COLUMNS)} FROM {p}entries e
+                JOIN {p}history h ON h.subject_id = e.subject_id AND h.sequence = (
+                    SELECT x.sequence FROM {p}history x
+                    WHERE x.subject_id = e.subject_id AND x.{column} <= ?
+                    ORDER BY x.{column} DESC, x.sequence DESC LIMIT 1)
+                WHERE 1 = 1{where} ORDER BY e.subject_id""",
+            (instant(moment), *wanted.values()),
+        )
+        versions = [dict(zip(VERSION_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        titled = {v["subject_id"]: v["sequence"] for v in versions if v["title"] is not None}
+        marks = titles.marks_until(cursor, p, titled) if titled else titles.Marks({}, {})
+        done, _ = position(cursor, p, EVENTS_STREAM)
+        cursor.execute(f"SELECT MIN(sequence) FROM {p}history_start")
+        start = cursor.fetchone()
+    entries = [_as_it_was(version, marks) for version in versions]
+    if stars is not None:
+        shown_year = year or max(marks.years, default=0)
+        entries = rated(entries, stars, shown_year)
+    return {
+        "moment": instant(moment),
+        "by": by,
+        "applied": done,
+        "history_from": int(start[0]) if start and start[0] is not None else 1,
+        "entries": entries,
+    }
+
+
+def _as_it_was(version: dict[str, Any], marks: titles.Marks) -> dict[str, Any]:
+    """A version in the shape of an entry of :func:`list_entries`, with the sequence that made
+    it and (for a base with a title) its title record as it was."""
+    causes = version.pop("revoked_causes")
+    title_fields = {key: version.pop(key) for key in titles.VERSIONED}
+    entry = {**version, "id": version["subject_id"], "last_sequence": version["sequence"]}
+    if title_fields["title"] is not None:
+        base_id = version["subject_id"]
+        entry.update(
+            title_fields,
+            stars_by_year=marks.stars.get(base_id, {}),
+            former_names=marks.former_names.get(base_id, []),
+            causing_events=json.loads(causes) if causes else [],
+        )
+    return entry
 
 
 def event_line(db: Database, sequence: int) -> dict[str, Any] | None:
@@ -171,7 +279,8 @@ def applied(db: Database, stream: str) -> tuple[int, str]:
 
 def export_lines(db: Database) -> Iterator[str]:
     """The canonical export: every entry by id, every timeline line by sequence, links, titles,
-    batches, then every quarantined event by sequence (none: no line)."""
+    batches, every quarantined event by sequence (none: no line), then every version of the
+    history by entry and sequence (so the digest proves the history too)."""
     with db.snapshot() as cursor:
         cursor.execute(
             f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries ORDER BY subject_id"
@@ -194,6 +303,11 @@ def export_lines(db: Database) -> Iterator[str]:
         title_tables = {table: _all_rows(cursor, f"{db.table_prefix}{table}")
                         for table in titles.TABLES}  # fmt: skip
         quarantined = quarantine.rows(cursor, db.table_prefix)
+        cursor.execute(
+            f"SELECT {', '.join(VERSION_COLUMNS)} FROM {db.table_prefix}history "
+            "ORDER BY subject_id, sequence"
+        )
+        history = cursor.fetchall()
     for row in entries:
         yield canonical_json({"entry": dict(zip(ENTRY_COLUMNS, row, strict=True))})
     for row in timeline:
@@ -218,6 +332,8 @@ def export_lines(db: Database) -> Iterator[str]:
         )
     for kept in quarantined:
         yield canonical_json({"quarantined": kept})
+    for row in history:
+        yield canonical_json({"version": dict(zip(VERSION_COLUMNS, row, strict=True))})
 
 
 def _all_rows(cursor: Cursor, table: str) -> list[tuple[Any, ...]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.registry.adapters.db import Cursor, Database
@@ -158,6 +159,44 @@ def title_records(db: Database, base_ids: list[str] | None = None) -> dict[str, 
         if base_id in records:
             records[base_id]["former_names"].append(name)
     return records
+
+
+VERSIONED = ("title", "tier", "action_plan", "under_creation_until", "revoked_rule",
+             "revoked_reason")  # fmt: skip
+"""The title record's fields each version of a base keeps (with its causes, as JSON)."""
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Stars by year and former names of bases as they were at given sequences."""
+
+    stars: dict[str, dict[str, int]]
+    former_names: dict[str, list[str]]
+    years: set[int] = field(default_factory=set)
+
+
+def marks_until(cursor: Cursor, prefix: str, sequences: dict[str, int]) -> Marks:
+    """For each base, the stars and former names its events up to its sequence had given it
+    (every StarRated and TitleRenamed is an event about the base: its version follows it)."""
+    cursor.execute(
+        f"SELECT base_id, year, stars, sequence FROM {prefix}stars ORDER BY base_id, year"
+    )
+    stars: dict[str, dict[str, int]] = {}
+    years: set[int] = set()
+    for base_id, year, count, sequence in cursor.fetchall():
+        until = sequences.get(base_id)
+        if until is not None and int(sequence) <= until:
+            stars.setdefault(base_id, {})[str(year)] = int(count)
+            years.add(int(year))
+    cursor.execute(
+        f"SELECT base_id, name, until_sequence FROM {prefix}former_names ORDER BY until_sequence"
+    )
+    names: dict[str, list[str]] = {}
+    for base_id, name, sequence in cursor.fetchall():
+        until = sequences.get(base_id)
+        if until is not None and int(sequence) <= until:
+            names.setdefault(base_id, []).append(name)
+    return Marks(stars, names, years)
 
 
 def find_by_name(db: Database, name: str) -> str | None:
