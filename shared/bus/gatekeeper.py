@@ -85,8 +85,6 @@ class Gatekeeper:
                     log.warning("gatekeeper waits for the intake", error=str(error))
                     await asyncio.sleep(self.retry_delay)
                     continue
-                if not messages:  # nats-py ends a pull answered by a status alone with []
-                    continue
                 if not messages:  # a pull answered empty (the server coming back)
                     continue
                 try:
