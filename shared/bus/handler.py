@@ -96,10 +96,13 @@ class ServiceHandler:
         return self.app.position(upstream)
 
     def handle(self, delivery: Delivery) -> bytes | None:
-        if delivery.stream == EVENTS_STREAM:
-            self.react(delivery)
-            return None
-        return self.decide(delivery).model_dump_json().encode()
+        try:
+            if delivery.stream == EVENTS_STREAM:
+                self.react(delivery)
+                return None
+            return self.decide(delivery).model_dump_json().encode()
+        except STORE_FAULTS as error:  # recording only a position (or a refusal's): retried too
+            raise TransientError(f"{type(error).__name__}: {error}") from error
 
     def react(self, delivery: Delivery) -> None:
         reaction = self.reactions.get(last_token(delivery.subject))

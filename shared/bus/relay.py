@@ -26,7 +26,7 @@ from shared.contract.envelope import Envelope, EventPayload, new_envelope
 from shared.contract.subjects import CONTEXTS, EVENTS_STREAM
 from shared.metrics import EVENTS_PUBLISHED, RELAY_LAG
 from shared.platform_clock import PlatformClock, clock_set_payload
-from shared.store import OUTBOX, ServiceApplication, stable_event_id
+from shared.store import OUTBOX, STORE_FAULTS, ServiceApplication, stable_event_id
 
 Translate = Callable[[Any], Envelope | None]
 """Maps one stored domain event to its integration event, or None for an internal one."""
@@ -104,6 +104,13 @@ class OutboxRelay:
                 # stored, the position unmoved, and the same ids go out again (ADR 4).
                 delay = backoff.next()
                 log.warning("log unavailable, relay retries", error=repr(error), retry_in=delay)
+                await _sleep_or_stop(stop, delay)
+                continue
+            except STORE_FAULTS as error:
+                # The store is away (locked, connection lost): what it holds is read again once
+                # it is back; whatever went out meanwhile goes out again under the same ids.
+                delay = backoff.next()
+                log.warning("store unavailable, relay retries", error=repr(error), retry_in=delay)
                 await _sleep_or_stop(stop, delay)
                 continue
             backoff.reset()
