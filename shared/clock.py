@@ -12,6 +12,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
+import structlog
+
+from shared.store import STORE_FAULTS
+
+log = structlog.get_logger()
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -29,6 +35,9 @@ async def every(
 ) -> None:
     """Run ``tick`` now and then every ``interval_seconds`` until ``stop`` is set."""
     while not stop.is_set():
-        await tick()
+        try:
+            await tick()
+        except STORE_FAULTS as error:  # the store away: the next tick tries again
+            log.warning("scheduled run waits for the store", error=repr(error))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval_seconds)

@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
 
+from shared.contract.events_common import Id, PlatformDatetime
 from shared.contract.nested import validate_nested
 from shared.contract.provinces import ProvinceCode
 from shared.contract.subjects import Context, event_subject
@@ -73,13 +74,13 @@ class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: UUID
-    event_type: str
+    event_type: str = Field(max_length=64)
     schema_version: int = Field(strict=True, ge=1)
-    occurred_at: AwareDatetime = Field(description="business time: when the fact took effect")
-    recorded_at: AwareDatetime = Field(description="when the owning service recorded it")
-    actor: str = Field(min_length=1, description="ministry user, province code, expert id, system")
+    occurred_at: PlatformDatetime = Field(description="business time: when the fact took effect")
+    recorded_at: PlatformDatetime = Field(description="when the owning service recorded it")
+    actor: Id = Field(description="ministry user, province code, expert id, system")
     province: ProvinceCode
-    subject_id: str = Field(min_length=1, description="application_id, base_id or batch_id")
+    subject_id: Id = Field(description="application_id, base_id or batch_id")
     correlation_id: UUID
     causation_id: UUID | None = None
     payload: SerializeAsAny[EventPayload]
