@@ -6,7 +6,7 @@ from services.submission.application import SubmissionApplication
 from services.submission.config import SERVICE
 from services.submission.entrypoints.commands import commands, owners
 from services.submission.integration import translate
-from services.submission.policies import SUSPENSIONS, reactions
+from services.submission.policies import LOG, reactions
 from shared.bus.connection import Credentials
 from shared.bus.gatekeeper import gatekeeper_task
 from shared.bus.handler import ServiceHandler
@@ -31,7 +31,7 @@ def build(settings: Settings) -> ServiceRuntime:
         ),
         subscriptions=(
             Subscription(INTAKE_STREAM, intake_filter("submission")),
-            Subscription(EVENTS_STREAM, SUSPENSIONS),
+            Subscription(EVENTS_STREAM, LOG),
         ),
         app=app,
         translate=translate,

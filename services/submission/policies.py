@@ -7,13 +7,10 @@ from shared.bus.handler import Reaction
 from shared.contract.envelope import Envelope
 from shared.contract.events import ProvinceSuspended
 
-LOG = "bases.v1.>"
-"""The part of the log this service reads: all of it, in one order. Its reactions are to
-evaluation's suspensions (ProvinceSuspended) and review's fraud findings (CandidateDisqualified):
-no narrower subject filter holds both; every other event only advances the position."""
-
-SUSPENSIONS = LOG
-"""The name ``bootstrap.build`` subscribes with (it was the suspensions alone)."""
+LOG = ("bases.v1.*.*.ProvinceSuspended", "bases.v1.review.*.CandidateDisqualified")
+"""The part of the log this service reads, in the log's one order: evaluation's suspensions and
+review's fraud findings (one consumer with two subject filters), not its own facts or anyone
+else's, which would only advance its position one commit each."""
 
 
 def reactions(app: SubmissionApplication) -> dict[str, Reaction]:

@@ -97,7 +97,8 @@ class TrackedConsumer:
     js: JetStreamContext
     service: str
     stream: str
-    filter_subject: str
+    filter_subject: str | tuple[str, ...]
+    """One subject filter, or several (a consumer with ``filter_subjects``, NATS 2.10+)."""
     handler: TrackedHandler
     seam: Seam
     on_committed: Callable[[], None] | None = None
@@ -172,7 +173,10 @@ class TrackedConsumer:
             await self.js.delete_consumer(self.stream, self.durable)
         config = ConsumerConfig(
             durable_name=self.durable,
-            filter_subject=self.filter_subject,
+            filter_subject=self.filter_subject if isinstance(self.filter_subject, str) else None,
+            filter_subjects=None
+            if isinstance(self.filter_subject, str)
+            else [*self.filter_subject],
             ack_policy=AckPolicy.EXPLICIT,
             max_ack_pending=self.batch_size,
             ack_wait=30,

@@ -36,7 +36,7 @@ class Subscription:
     """One stream a service consumes, and the part of it (subject filter) it reads."""
 
     stream: str
-    filter_subject: str
+    filter_subject: str | tuple[str, ...]
     batch_size: int = 1
     """More than 1 only for a projection (its handler a ``BatchHandler``): one commit per batch."""
 
