@@ -9,20 +9,24 @@ the report says so).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
-from nats.js.api import DeliverPolicy
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
 
 from demobase.client import ClientError, registry_get
 from demobase.terminal import console, fail
-from services.registry.audit import AuditReport, ChainVerifier, Recorded, signature_holds
+from services.registry.audit import AuditReport, ChainVerifier, signature_holds
+from services.registry.replay import Progress, read_log, terminal_progress
 from shared.bus.connection import connect
 from shared.config import Settings, resolve_nats_url
-from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS
+from shared.contract.subjects import EVENTS_STREAM
 
 audit_app = typer.Typer(help="Prove the event log was not rewritten.", no_args_is_help=True)
-PAGE = 5000
+PAGE = 10_000
+"""Sequences per request for the registry's record (its API gives at most 10,001)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +46,8 @@ def audit_verify(
         report = asyncio.run(_replay(settings))
     except (ClientError, OSError) as error:
         raise fail(str(error)) from None
+    except (NatsError, TimeoutError) as error:
+        raise fail(f"the log could not be replayed: {error!r}") from None
     key = public_key or checkpoint["public_key"]
     signed = signature_holds(checkpoint, key)
     console.print(f"events replayed: {report.events}; head of the chain: {report.head}")
@@ -60,41 +66,61 @@ def audit_verify(
     console.print("[green]the log holds: every event matches the registry's chain[/green]")
 
 
+Pages = Callable[[int, int], dict[int, tuple[str, str]]]
+"""The registry's (event hash, chain) of each sequence in a range: a page of its record."""
+
+
 async def _replay(settings: Settings) -> AuditReport:
     """Read the stream as the auditor, checking each event as it arrives (memory stays flat)."""
-    verifier = ChainVerifier(_registry_pages(settings))
     nc = await connect(resolve_nats_url(settings), "demobase-auditor")
     try:
-        js = nc.jetstream()
-        last = (await js.stream_info(EVENTS_STREAM)).state.last_seq
-        if last:
-            sub = await js.subscribe(
-                EVENTS_SUBJECTS,
-                stream=EVENTS_STREAM,
-                ordered_consumer=True,
-                deliver_policy=DeliverPolicy.ALL,
-            )
-            for _ in range(last):
-                message = await sub.next_msg(timeout=10)
-                if not verifier.feed(int(message.metadata.sequence.stream), message.data):
-                    break
-            await sub.unsubscribe()
+        with terminal_progress("verifying the chain") as progress:
+            return await verify_log(nc.jetstream(), _registry_page(settings), progress)
     finally:
         await nc.drain()
+
+
+async def verify_log(
+    js: JetStreamContext, pages: Pages, progress: Progress | None = None
+) -> AuditReport:
+    """Recompute the chain over the whole stream, in order, against the registry's record read a
+    page at a time; the next page is fetched (in a thread) while this one is checked."""
+    last = (await js.stream_info(EVENTS_STREAM)).state.last_seq
+    recorded: dict[int, tuple[str, str]] = {}
+    verifier = ChainVerifier(recorded.get)
+    loaded = 0  # the registry's record is loaded up to this sequence
+
+    def fetch(first: int) -> asyncio.Task[dict[int, tuple[str, str]]]:
+        return asyncio.create_task(asyncio.to_thread(pages, first, min(first + PAGE - 1, last)))
+
+    ahead = fetch(1) if last else None
+    async for batch in read_log(js, 1, last):
+        for sequence, data, _ in batch:
+            if sequence > loaded:
+                assert ahead is not None
+                page = await ahead
+                recorded.clear()  # memory stays flat: one page at a time
+                recorded.update(page)
+                loaded = min(loaded + PAGE, last)
+                ahead = fetch(loaded + 1) if loaded < last else None
+            if not verifier.feed(sequence, data):
+                if ahead is not None:
+                    ahead.cancel()
+                return verifier.report()
+        if progress is not None:
+            progress(batch[-1][0], last)
+    if ahead is not None:
+        ahead.cancel()
     return verifier.report()
 
 
-def _registry_pages(settings: Settings) -> Recorded:
-    """The registry's record of the chain, fetched a page at a time."""
-    pages: dict[int, tuple[str, str]] = {}
+def _registry_page(settings: Settings) -> Pages:
+    """The registry's record of the chain from its HTTP API, a page at a time."""
 
-    def recorded(sequence: int) -> tuple[str, str] | None:
-        if sequence not in pages:
-            rows: list[Any] = registry_get(
-                settings, "/api/audit/chain", first=str(sequence), last=str(sequence + PAGE - 1)
-            )
-            pages.clear()
-            pages.update({int(s): (str(h), str(c)) for s, h, c in rows})
-        return pages.get(sequence)
+    def page(first: int, last: int) -> dict[int, tuple[str, str]]:
+        rows: list[Any] = registry_get(
+            settings, "/api/audit/chain", first=str(first), last=str(last)
+        )
+        return {int(s): (str(h), str(c)) for s, h, c in rows}
 
-    return recorded
+    return page
