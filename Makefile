@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test test-unit test-integration bench docs lint typecheck fmt clean
+.PHONY: help install run demo test test-unit test-integration bench bench-scale docs lint typecheck fmt clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -35,6 +35,10 @@ test-integration: $(STAMP) ## only the tests over real NATS and databases
 
 bench: $(STAMP) ## measure the pipeline and print one JSON line of figures
 	$(BIN)/python -m tests.bench.pipeline
+
+SIZES ?= 100000,1000000
+bench-scale: $(STAMP) ## rebuild, as-of and audit of 10^5 and 10^6 events (SIZES=...), one JSON line each
+	$(BIN)/python -m tests.bench.scale --sizes $(SIZES)
 
 docs: $(STAMP) ## regenerate the AsyncAPI document from the contract
 	$(BIN)/demobase contract asyncapi --output docs/asyncapi.yaml
