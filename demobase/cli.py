@@ -283,41 +283,47 @@ def registry_rebuild(
 
 @registry_app.command("as-of")
 def registry_as_of(
-    moment: Annotated[datetime, typer.Argument(help="YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)")],
-    as_json: Annotated[bool, typer.Option("--json", help="the entries as JSON")] = False,
+    moment: Annotated[
+        str, typer.Argument(help="YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, with an offset or UTC")
+    ],
+    recorded: Annotated[
+        bool,
+        typer.Option(
+            "--recorded/--effective",
+            help="by recording time (when each fact was recorded) or by business time (when it "
+            "took effect, the default)",
+        ),
+    ] = False,
+    programme: Annotated[str | None, typer.Option()] = None,
+    province: Annotated[str | None, typer.Option(help="province code or name")] = None,
+    status: Annotated[str | None, typer.Option()] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the answer as JSON")] = False,
 ) -> None:
-    """The registry exactly as it stood at a moment: the log replayed up to it, into a copy."""
-    import tempfile
-    from datetime import UTC
-
-    from services.registry.adapters.db import SqliteDatabase
-    from services.registry.application import Registry
-    from services.registry.queries import list_entries
-    from services.registry.rebuild import rebuild
-    from shared.bus.connection import connect
-
-    settings = Settings()
-    at = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-    async def replay(folder: str) -> tuple[int, str, list[dict[str, Any]]]:
-        registry = Registry(SqliteDatabase(Path(folder) / "as-of.sqlite"))
-        nc = await connect(resolve_nats_url(settings), "demobase-as-of")
-        try:
-            result = await rebuild(registry, nc.jetstream(), as_of=at)
-        finally:
-            await nc.drain()
-        return result.events, result.digest, list_entries(registry.db)
-
-    with tempfile.TemporaryDirectory() as folder:
-        try:
-            events, digest, entries = asyncio.run(replay(folder))
-        except OSError as error:
-            raise fail(f"cannot reach NATS: {error}") from None
+    """The registry as it stood at a moment, by business or recording time, from its history
+    (no replay): every entry in its version then, with when that took effect and was recorded."""
+    by = "recorded" if recorded else "effective"
+    try:
+        code = province_code(province) if province else None
+        answer = registry_get(Settings(), f"/api/as-of/{moment}", by=by, programme=programme,
+                              province=code, status=status)  # fmt: skip
+    except (ClientError, ValueError) as error:
+        raise fail(str(error)) from None
     if as_json:
-        typer.echo(json.dumps(entries, ensure_ascii=False, indent=1))
+        typer.echo(json.dumps(answer, ensure_ascii=False, indent=1))
         return
-    console.print(f"as of {at.isoformat()}: {events} events, digest {digest}")
-    table = Table("id", "name", "province", "programme", "status", "since")
+    entries = answer["entries"]
+    time_name = "recording time" if recorded else "business time"
+    console.print(
+        f"as of {answer['moment']} by {time_name}: {len(entries)} entries "
+        f"(from the history of {answer['applied']} events applied)"
+    )
+    if answer["history_from"] > 1:
+        errors.print(
+            f"[yellow]this registry keeps its history from sequence {answer['history_from']} on; "
+            "`demobase registry rebuild` fills in the rest[/yellow]"
+        )
+    table = Table("id", "name", "province", "programme", "status", "title", "seq",
+                  "took effect (UTC)", "recorded (UTC)")  # fmt: skip
     for e in entries:
         table.add_row(
             e["id"],
@@ -325,7 +331,10 @@ def registry_as_of(
             PROVINCES.get(e["province"], e["province"]),
             e["programme"],
             e["status"],
-            e["since"][:10],
+            e.get("title") or "",
+            str(e["sequence"]),
+            e["effective_at"][:19],
+            e["recorded_at"][:19],
         )
     console.print(table)
 

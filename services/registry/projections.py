@@ -266,7 +266,7 @@ def _project(
     """Parse one event, validate it against the contract and write every row it makes."""
     envelope = Envelope.from_json(data)
     payload = envelope.payload.model_dump(mode="json")
-    times = Times(business_time(envelope, payload), envelope.recorded_at)
+    times = Times(_effective(cursor, prefix, envelope, payload), envelope.recorded_at)
     status = _update_entry(cursor, prefix, sequence, envelope, times)
     changed = _link_related(cursor, prefix, sequence, envelope, payload, times)
     _record_batch(cursor, prefix, sequence, envelope, payload)
@@ -293,6 +293,29 @@ def _project(
             *link,
         ),
     )
+
+
+def _effective(
+    cursor: Cursor, prefix: str, envelope: Envelope, payload: dict[str, Any]
+) -> datetime:
+    """The event's business time, or its cause's: a fact the rules decide on an event of the log
+    carries that event's ``occurred_at`` (it took effect when its cause did), so where its cause
+    took effect at another time (an imported title, on its announcement day) so does it — the
+    national tier of an imported base starts with its title, not on the import day."""
+    own = business_time(envelope, payload)
+    if envelope.causation_id is None:
+        return own
+    cursor.execute(
+        f"""SELECT t.occurred_at, h.effective_at FROM {prefix}timeline t
+            JOIN {prefix}history h ON h.subject_id = t.subject_id AND h.sequence = t.sequence
+            WHERE t.event_id = ?""",
+        (str(envelope.causation_id),),
+    )
+    cause = cursor.fetchone()
+    if cause is None or datetime.fromisoformat(cause[0]) != envelope.occurred_at:
+        return own
+    inherited = datetime.fromisoformat(cause[1])
+    return own if inherited == own else inherited
 
 
 ENTRY_KINDS = ("application", "base")

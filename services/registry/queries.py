@@ -4,6 +4,7 @@ as it stood at a moment by either time (from the history, no replay), the canoni
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -279,35 +280,44 @@ def applied(db: Database, stream: str) -> tuple[int, str]:
 
 def export_lines(db: Database) -> Iterator[str]:
     """The canonical export: every entry by id, every timeline line by sequence, links, titles,
-    batches, every quarantined event by sequence (none: no line), then every version of the
-    history by entry and sequence (so the digest proves the history too)."""
+    batches, then every quarantined event by sequence (none: no line)."""
     with db.snapshot() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries ORDER BY subject_id"
-        )
-        entries = cursor.fetchall()
-        cursor.execute(
-            f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {db.table_prefix}timeline ORDER BY sequence"
-        )
-        timeline = cursor.fetchall()
-        cursor.execute(
-            f"SELECT sequence, subject_id, status FROM {db.table_prefix}links "
-            "ORDER BY sequence, subject_id"
-        )
-        links = cursor.fetchall()
-        cursor.execute(
-            f"SELECT batch_id, province, sequence, data FROM {db.table_prefix}batches "
-            "ORDER BY batch_id, province"
-        )
-        batches = cursor.fetchall()
-        title_tables = {table: _all_rows(cursor, f"{db.table_prefix}{table}")
-                        for table in titles.TABLES}  # fmt: skip
-        quarantined = quarantine.rows(cursor, db.table_prefix)
-        cursor.execute(
-            f"SELECT {', '.join(VERSION_COLUMNS)} FROM {db.table_prefix}history "
-            "ORDER BY subject_id, sequence"
-        )
-        history = cursor.fetchall()
+        lines = list(_export(cursor, db.table_prefix))
+    yield from lines
+
+
+def history_lines(db: Database) -> Iterator[str]:
+    """The history in canonical lines: every version by entry and sequence."""
+    with db.snapshot() as cursor:
+        lines = list(_history_lines(cursor, db.table_prefix))
+    yield from lines
+
+
+def _history_lines(cursor: Cursor, prefix: str) -> Iterator[str]:
+    cursor.execute(
+        f"SELECT {', '.join(VERSION_COLUMNS)} FROM {prefix}history ORDER BY subject_id, sequence"
+    )
+    while (row := cursor.fetchone()) is not None:  # one at a time: it is the longest table
+        yield canonical_json({"version": dict(zip(VERSION_COLUMNS, row, strict=True))})
+
+
+def _export(cursor: Cursor, prefix: str) -> Iterator[str]:
+    cursor.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {prefix}entries ORDER BY subject_id")
+    entries = cursor.fetchall()
+    cursor.execute(f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {prefix}timeline ORDER BY sequence")
+    timeline = cursor.fetchall()
+    cursor.execute(
+        f"SELECT sequence, subject_id, status FROM {prefix}links ORDER BY sequence, subject_id"
+    )
+    links = cursor.fetchall()
+    cursor.execute(
+        f"SELECT batch_id, province, sequence, data FROM {prefix}batches "
+        "ORDER BY batch_id, province"
+    )
+    batches = cursor.fetchall()
+    title_tables = {table: _all_rows(cursor, f"{prefix}{table}")
+                    for table in titles.TABLES}  # fmt: skip
+    quarantined = quarantine.rows(cursor, prefix)
     for row in entries:
         yield canonical_json({"entry": dict(zip(ENTRY_COLUMNS, row, strict=True))})
     for row in timeline:
@@ -332,8 +342,6 @@ def export_lines(db: Database) -> Iterator[str]:
         )
     for kept in quarantined:
         yield canonical_json({"quarantined": kept})
-    for row in history:
-        yield canonical_json({"version": dict(zip(VERSION_COLUMNS, row, strict=True))})
 
 
 def _all_rows(cursor: Cursor, table: str) -> list[tuple[Any, ...]]:
@@ -342,9 +350,12 @@ def _all_rows(cursor: Cursor, table: str) -> list[tuple[Any, ...]]:
 
 
 def digest(db: Database) -> str:
-    """SHA-256 of the canonical export: equal for a live registry and its rebuild."""
+    """SHA-256 of the canonical export and then the history, read in one snapshot: equal for a
+    live registry and its rebuild, so a rebuild proves the history too."""
     hasher = hashlib.sha256()
-    for line in export_lines(db):
-        hasher.update(line.encode())
-        hasher.update(b"\n")
+    with db.snapshot() as cursor:
+        for line in itertools.chain(_export(cursor, db.table_prefix),
+                                    _history_lines(cursor, db.table_prefix)):  # fmt: skip
+            hasher.update(line.encode())
+            hasher.update(b"\n")
     return hasher.hexdigest()

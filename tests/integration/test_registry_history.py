@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -23,6 +23,7 @@ from services.registry.queries import (
     digest,
     export_lines,
     find_entry,
+    history_lines,
     list_entries,
     moment_of,
 )
@@ -30,7 +31,12 @@ from shared.config import Settings
 from shared.contract.envelope import EventPayload, new_envelope
 from shared.contract.events import ApplicationSubmitted, DocumentRef, TitleAwarded
 from shared.contract.events_common import EventRef
-from shared.contract.events_evaluation import StarRated, TitleRenamed, TitleRevoked
+from shared.contract.events_evaluation import (
+    StarRated,
+    TierChanged,
+    TitleRenamed,
+    TitleRevoked,
+)
 from shared.contract.events_platform import PLATFORM_CLOCK, PlatformClockSet
 from shared.contract.events_submission import CityReviewCompleted
 
@@ -49,10 +55,19 @@ def bj(day: str) -> datetime:
     return datetime.fromisoformat(f"{day}T09:00:00+08:00")
 
 
-def event(payload: EventPayload, subject_id: str, occurred: datetime, recorded: datetime) -> bytes:
+def event(
+    payload: EventPayload,
+    subject_id: str,
+    occurred: datetime,
+    recorded: datetime,
+    *,
+    event_id: UUID | None = None,
+    causation_id: UUID | None = None,
+) -> bytes:
     return new_envelope(
-        payload, event_id=uuid4(), occurred_at=occurred, recorded_at=recorded, actor="ministry",
-        province="430000", subject_id=subject_id, correlation_id=uuid4(),
+        payload, event_id=event_id or uuid4(), occurred_at=occurred, recorded_at=recorded,
+        actor="ministry", province="430000", subject_id=subject_id, correlation_id=uuid4(),
+        causation_id=causation_id or uuid4(),
     ).to_json()  # fmt: skip
 
 
@@ -82,6 +97,14 @@ def rated(year: int, stars: int) -> StarRated:
     return StarRated(base_id=BASE, batch_id=f"NIID-EVAL-{year}", evaluation_year=year, stars=stars)
 
 
+def enrolled() -> TierChanged:
+    """What evaluation decides on the award: at the award's business time (its ``caused_by``)."""
+    return TierChanged(
+        base_id=BASE, to_tier="国家级示范基地",
+        reason="title awarded: a titled base enters the national tier",
+    )  # fmt: skip
+
+
 def renamed() -> TitleRenamed:
     return TitleRenamed(
         base_id=BASE, old_title=OLD_TITLE, new_title=NEW_TITLE, cause="开发区名称变更",
@@ -109,18 +132,20 @@ RECORDED = datetime(2031, 5, 1, 2, tzinfo=UTC)
 
 
 def the_log() -> list[bytes]:
-    """Sequences 1–8; ``RECORDED + n minutes`` is when the n-th was recorded."""
-    at = [RECORDED + timedelta(minutes=n) for n in range(1, 9)]
+    """Sequences 1–9; ``RECORDED + n minutes`` is when the n-th was recorded."""
+    at = [RECORDED + timedelta(minutes=n) for n in range(1, 10)]
+    award = uuid4()
     return [
         event(submitted(), APPLICATION, bj("2026-03-20"), at[0]),
         event(clock_set(), PLATFORM_CLOCK, IMPORTED, at[1]),
-        event(awarded(), BASE, IMPORTED, at[2]),
-        event(rated(2027, 4), BASE, bj("2028-04-20"), at[3]),
-        event(renamed(), BASE, bj("2028-06-01"), at[4]),
-        event(revoked(), BASE, bj("2028-07-20"), at[5]),
-        event(rated(2028, 2), BASE, bj("2029-04-20"), at[6]),
+        event(awarded(), BASE, IMPORTED, at[2], event_id=award),
+        event(enrolled(), BASE, IMPORTED, at[3], causation_id=award),
+        event(rated(2027, 4), BASE, bj("2028-04-20"), at[4]),
+        event(renamed(), BASE, bj("2028-06-01"), at[5]),
+        event(revoked(), BASE, bj("2028-07-20"), at[6]),
+        event(rated(2028, 2), BASE, bj("2029-04-20"), at[7]),
         # recorded after a clock set back: its business time lies before the entry's last version
-        event(reviewed(), APPLICATION, bj("2026-03-10"), at[7]),
+        event(reviewed(), APPLICATION, bj("2026-03-10"), at[8]),
     ]
 
 
@@ -149,6 +174,10 @@ def test_an_imported_title_takes_effect_on_its_announcement_day(settings: Settin
     in_2011 = as_of(registry.db, moment_of("2011-01-01"))
     assert names(in_2011) == {BASE: "titled"}
     assert in_2011["entries"][0]["title"] == OLD_TITLE
+    # The tier it entered with its title, decided on the import day, took effect with the title.
+    assert in_2011["entries"][0]["tier"] == "国家级示范基地"
+    assert in_2011["entries"][0]["sequence"] == 4
+    assert base["history"][1]["effective_at"] == base["history"][0]["effective_at"]
 
 
 def test_as_of_by_business_time_shows_each_version_as_it_took_effect(settings: Settings) -> None:
@@ -158,8 +187,8 @@ def test_as_of_by_business_time_shows_each_version_as_it_took_effect(settings: S
     base = next(e for e in june["entries"] if e["id"] == BASE)
     assert base["stars_by_year"] == {"2027": 4} and base["revoked_rule"] is None
     assert base["title"] == OLD_TITLE and base["former_names"] == []  # renamed at 09:00 BJ
-    assert base["sequence"] == 4 and base["effective_at"] == instant(bj("2028-04-20"))
-    assert base["recorded_at"] == instant(RECORDED + timedelta(minutes=4))  # both times shown
+    assert base["sequence"] == 5 and base["effective_at"] == instant(bj("2028-04-20"))
+    assert base["recorded_at"] == instant(RECORDED + timedelta(minutes=5))  # both times shown
     august = as_of(db, moment_of("2028-08-01"))
     base = next(e for e in august["entries"] if e["id"] == BASE)
     assert base["status"] == "revoked" and base["revoked_rule"] == "R-REVOKE-INCIDENT"
@@ -170,7 +199,7 @@ def test_as_of_by_business_time_shows_each_version_as_it_took_effect(settings: S
         "2027": 4, "2028": 2,
     }  # fmt: skip
     assert names(as_of(db, moment_of("2009-12-31"))) == {}
-    assert june["history_from"] == 1 and june["applied"] == 8
+    assert june["history_from"] == 1 and june["applied"] == 9
 
 
 def test_a_version_takes_effect_no_earlier_than_the_one_it_builds_on(settings: Settings) -> None:
@@ -193,7 +222,7 @@ def test_as_of_by_recording_time_shows_what_was_recorded_by_then(settings: Setti
     base = next(e for e in first["entries"] if e["id"] == BASE)
     assert base["effective_at"] == "2010-04-19T16:00:00.000000+00:00"  # both times, either way
     assert base["stars_by_year"] == {}
-    after_revocation = as_of(db, RECORDED + timedelta(minutes=6), by="recorded")
+    after_revocation = as_of(db, RECORDED + timedelta(minutes=7), by="recorded")
     assert names(after_revocation) == {APPLICATION: "submitted", BASE: "revoked"}
     everything = as_of(db, RECORDED + timedelta(days=1), by="recorded")
     assert names(everything) == {APPLICATION: "city_reviewed", BASE: "revoked"}
@@ -226,10 +255,11 @@ def test_the_digest_covers_the_history(settings: Settings) -> None:
     live = apply_log(open_database(settings))
     rebuilt = apply_log(live.db.with_prefix("again_"))
     assert digest(rebuilt.db) == digest(live.db)
-    assert sum(line.startswith('{"version"') for line in export_lines(live.db)) == 7
+    assert len(list(history_lines(live.db))) == 8
+    assert not any(line.startswith('{"version"') for line in export_lines(live.db))
     with live.db.transaction() as cursor:
         cursor.execute(
-            f"UPDATE {live.db.table_prefix}history SET status = 'titled' WHERE sequence = 6"
+            f"UPDATE {live.db.table_prefix}history SET status = 'titled' WHERE sequence = 7"
         )
     assert digest(rebuilt.db) != digest(live.db)
     rebuilt.discard()
@@ -253,7 +283,7 @@ def test_a_registry_made_before_the_history_is_upgraded_and_says_where_its_histo
     assert answer["history_from"] == 4 and names(answer) == {
         APPLICATION: "city_reviewed", BASE: "revoked",
     }  # fmt: skip
-    assert [v["sequence"] for v in find_entry(db, BASE)["history"]] == [4, 5, 6, 7]  # type: ignore[index]
+    assert [v["sequence"] for v in find_entry(db, BASE)["history"]] == [4, 5, 6, 7, 8]  # type: ignore[index]
 
 
 def test_as_of_answers_from_an_index_not_a_replay(settings: Settings) -> None:

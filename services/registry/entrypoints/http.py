@@ -12,12 +12,15 @@ from services.registry import audit, exports, quarantine, selection, titles
 from services.registry.adapters.db import Database
 from services.registry.entrypoints import pages
 from services.registry.queries import (
+    Time,
     applied,
+    as_of,
     digest,
     domains,
     event_line,
     find_entry,
     list_entries,
+    moment_of,
     trace,
 )
 from shared.contract.subjects import EVENTS_STREAM
@@ -59,6 +62,47 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         if entry is None:
             raise HTTPException(404, f"no application or base with id {subject_id!r}")
         return entry
+
+    def registry_then(
+        moment: str, by: Time, filters: dict[str, str | None], stars: int | None, year: int | None
+    ) -> dict[str, Any]:
+        try:
+            at = moment_of(moment)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        return as_of(db, at, by=by, stars=stars, year=year, **filters)
+
+    @api.get(
+        "/api/as-of/{moment}",
+        summary="The registry as it stood at a moment, by business or recording time",
+        description="Every entry in its latest version at or before the moment (YYYY-MM-DD or "
+        "an ISO time; UTC without an offset), from the registry's history: by business time "
+        "(`by=effective`, when each fact took effect) or by recording time (`by=recorded`). Each "
+        "entry gives the sequence of its version, its `effective_at` and its `recorded_at`.",
+    )
+    def registry_as_of(
+        moment: str,
+        by: Time = "effective",
+        programme: str | None = None,
+        province: str | None = None,
+        status: str | None = None,
+        domain: str | None = None,
+        kind: str | None = None,
+        batch_id: str | None = None,
+        stars: int | None = Query(default=None, ge=1, le=5, description="rated this many stars"),
+        year: int | None = Query(default=None, description="of stars; the latest by default"),
+    ) -> dict[str, Any]:
+        filters = {"programme": programme, "province": province, "status": status,
+                   "domain": domain, "kind": kind, "batch_id": batch_id}  # fmt: skip
+        return registry_then(moment, by, filters, stars, year)
+
+    @api.get("/as-of", response_class=HTMLResponse, include_in_schema=False)
+    def as_of_form(at: str = "", by: Time = "effective") -> str:
+        return as_of_page(at, by)
+
+    @api.get("/as-of/{moment}", response_class=HTMLResponse, include_in_schema=False)
+    def as_of_page(moment: str, by: Time = "effective") -> str:
+        return pages.as_of(registry_then(moment, by, {}, None, None))
 
     @api.get("/api/digest", summary="Events applied, head of the hash chain, export digest")
     def registry_digest() -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from shared.contract.provinces import PROVINCES
 
@@ -108,9 +109,55 @@ def index(
         '<a href="/revocations">revocations</a> · export <a href="/api/export.csv">CSV</a> '
         '<a href="/api/export.xlsx">xlsx</a> · '
         f'<a href="/quarantine"{_alarm(quarantined)}>quarantine: {quarantined} events</a></p>'
-        f"{_batch_links(batches)}{_year_links(years)}{form}<p>{len(entries)} shown</p>{table}"
+        f"{_batch_links(batches)}{_year_links(years)}{AS_OF_FORM}{form}"
+        f"<p>{len(entries)} shown</p>{table}"
     )
     return _page("demobase registry", body)
+
+
+AS_OF_FORM = (
+    '<form method="get" action="/as-of">As it stood on <input name="at" '
+    'placeholder="YYYY-MM-DD" required> by <select name="by"><option value="effective">business '
+    'time</option><option value="recorded">recording time</option></select>'
+    '<button type="submit">Show</button></form>'
+)
+TIME_NAMES = {"effective": "business time (when each fact took effect)",
+              "recorded": "recording time (when each fact was recorded)"}  # fmt: skip
+
+
+def as_of(answer: dict[str, Any]) -> str:
+    """The registry as it stood at a moment, from its history: each entry in the version it had,
+    with the sequence that made it, when that took effect and when it was recorded."""
+    rows = "".join(
+        f'<tr><td><a href="/entries/{escape(e["subject_id"])}"><code>{escape(e["subject_id"])}'
+        f"</code></a></td><td>{escape(e['name'] or '')}</td><td>{escape(_province(e['province']))}"
+        f"</td><td>{escape(e['programme'] or '')}</td>"
+        f'<td class="status {escape(e["status"])}">{escape(e["status"])}</td>'
+        f"<td>{escape(e.get('title') or '')}</td>"
+        f'<td><a href="/events/{e["sequence"]}">{e["sequence"]}</a></td>'
+        f"<td>{escape(e['effective_at'])}</td><td>{escape(e['recorded_at'])}</td></tr>"
+        for e in answer["entries"]
+    )
+    other = "recorded" if answer["by"] == "effective" else "effective"
+    here = escape(f"/as-of/{quote(answer['moment'])}")
+    partial = (
+        f'<p class="rejected">This registry keeps its history from sequence '
+        f"{answer['history_from']} on: a rebuild (<code>demobase registry rebuild</code>) holds "
+        "all of it.</p>"
+        if answer["history_from"] > 1
+        else ""
+    )
+    body = (
+        f'<p><a href="/">← registry</a></p><h1>As of {escape(answer["moment"])}</h1>'
+        f"<p>By {escape(TIME_NAMES[answer['by']])}: {len(answer['entries'])} entries, from the "
+        f"registry's history ({answer['applied']} events applied). "
+        f'<a href="{here}?by={other}">by {other} time</a> · '
+        f'<a href="/api{here}?by={escape(answer["by"])}">JSON</a></p>'
+        f"{partial}<table><tr><th>id</th><th>name</th><th>province</th><th>programme</th>"
+        "<th>status</th><th>title</th><th>version</th><th>took effect</th><th>recorded</th></tr>"
+        f"{rows}</table>"
+    )
+    return _page(f"as of {answer['moment']}", body)
 
 
 def _alarm(quarantined: int) -> str:
@@ -184,11 +231,32 @@ def entry(entry: dict[str, Any]) -> str:
         f'<span class="status {escape(entry["status"])}">{escape(entry["status"])}</span> · '
         f'correlation <a href="/trace/{escape(entry["correlation_id"])}">'
         f"<code>{escape(entry['correlation_id'])}</code></a></p>"
-        f"{_title_block(entry)}<h2>Timeline</h2>"
+        f"{_title_block(entry)}{_history(entry)}<h2>Timeline</h2>"
         "<table><tr><th>seq</th><th>event</th><th>occurred</th><th>recorded</th><th>actor</th>"
         f"<th>event id</th><th>payload</th></tr>{lines}</table>"
     )
     return _page(entry["name"] or entry["subject_id"], body)
+
+
+def _history(entry: dict[str, Any]) -> str:
+    """Every version the entry had: the sequence that made it, when it took effect, when it was
+    recorded, and what it said."""
+    versions = entry.get("history") or []
+    if not versions:
+        return ""
+    rows = "".join(
+        f'<tr><td><a href="/events/{v["sequence"]}">{v["sequence"]}</a></td>'
+        f"<td>{escape(v['effective_at'])}</td><td>{escape(v['recorded_at'])}</td>"
+        f'<td class="status {escape(v["status"])}">{escape(v["status"])}</td>'
+        f"<td>{escape(v.get('title') or v.get('name') or '')}</td>"
+        f"<td>{escape(v.get('tier') or '')}</td><td>{escape(v.get('revoked_rule') or '')}</td></tr>"
+        for v in versions
+    )
+    return (
+        "<h2>History</h2><table><tr><th>version</th><th>took effect</th><th>recorded</th>"
+        f"<th>status</th><th>name or title</th><th>tier</th><th>revoked under</th></tr>{rows}"
+        "</table>"
+    )
 
 
 def _year_links(years: list[int]) -> str:
