@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.registry import quarantine
+from services.registry import quarantine, tree
 from services.registry.adapters.db import Database
 from services.registry.projections import (
     OutOfOrderError,
@@ -31,6 +31,10 @@ class Registry:
     def __init__(self, db: Database, *, with_indexes: bool = True) -> None:
         self.db = db
         create_tables(db, with_indexes=with_indexes)
+        with db.transaction() as cursor:  # the Merkle tree of the log (tree.py, ADR 16)
+            tree.create(cursor, db.table_prefix)
+        self.reused: list[tree.Reused] = []
+        """Events that came again at a sequence applied already, with other bytes (alarms)."""
 
     def position(self, upstream: str) -> int:
         with self.db.transaction() as cursor:
@@ -56,20 +60,28 @@ class Registry:
         quarantined, with its subject); return how many were new."""
         prefix = self.db.table_prefix
         with self.db.transaction() as cursor:
+            reused = tree.append_batch(cursor, prefix, batch)  # before ``apply`` moves on
             new = sum(apply(cursor, prefix, stream, *event) for event in batch)
+        self.reused += reused
         quarantine.count(self.db)  # the gauge follows the store
         return new
 
     def drop(self) -> None:
         """Forget everything; the next events applied start from sequence 1."""
         drop_tables(self.db)
+        with self.db.transaction() as cursor:
+            tree.drop(cursor, self.db.table_prefix)
         create_tables(self.db)
+        with self.db.transaction() as cursor:
+            tree.create(cursor, self.db.table_prefix)
 
     def new_tables(self) -> Registry:
         """An empty registry in new tables of the same store, for a rebuild to fill while this
         one serves (what an earlier rebuild left there is dropped)."""
         new = self.db.with_prefix(self.db.table_prefix + NEW_TABLES)
         drop_tables(new)
+        with new.transaction() as cursor:
+            tree.drop(cursor, new.table_prefix)
         return Registry(new, with_indexes=False)
 
     def replace_with(self, new: Registry, stream: str, *, catch_up: bool = True) -> int | None:
@@ -86,6 +98,7 @@ class Registry:
             if catch_up and done > position(cursor, staged, stream)[0]:
                 return done
             swap_tables(cursor, live, staged)
+            tree.swap(cursor, live, staged)
         new.db.close()
         quarantine.count(self.db)
         return None
@@ -93,4 +106,6 @@ class Registry:
     def discard(self) -> None:
         """Drop this registry's tables (a rebuild that did not complete)."""
         drop_tables(self.db)
+        with self.db.transaction() as cursor:
+            tree.drop(cursor, self.db.table_prefix)
         self.db.close()
