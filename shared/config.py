@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     nats_user: str | None = None
     nats_password: str | None = None
     nats_inbox_prefix: str | None = None
+    nats_js_prefix: str | None = None
+    """The JetStream API prefix of an account that imports it (the auditor: JS.DEMOBASE.API)."""
     var_dir: Path = Path("var")
     persistence_module: PersistenceModule = SQLITE
     postgres_dbname: str = "postgres"
@@ -38,6 +40,13 @@ class Settings(BaseSettings):
     postgres_schema: str = ""
     registry_host: str = "127.0.0.1"
     registry_port: int = 8080
+    registry_signing_key: Path | None = None
+    """The ministry's Ed25519 key (PEM) that signs tree heads; it must exist when set. Unset, a
+    development key is created under ``var_dir`` (``make run``), and the registry says so."""
+    registry_log_origin: str = "demobase.miit.gov.cn/events"
+    registry_head_interval: float = 1.0
+    audit_public_key: str | None = None
+    """The registry's verifier key (vkey) as an auditor keeps it, for ``demobase audit``."""
     metrics_port: int = 0
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"

@@ -8,11 +8,13 @@ from pathlib import Path
 import structlog
 import uvicorn
 
+from services.registry import audit_api
 from services.registry.adapters.db import open_database
 from services.registry.application import Registry
 from services.registry.audit import Signer
 from services.registry.config import SERVICE, registry_url_file
 from services.registry.entrypoints.http import create_app
+from services.registry.heads import Heads, log_signer
 from shared.bus.connection import Credentials
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.bus.server import port_is_free
@@ -30,13 +32,18 @@ def build_registry(settings: Settings) -> Registry:
     return Registry(open_database(settings))
 
 
-def http_server(registry: Registry, settings: Settings) -> tuple[uvicorn.Server, str]:
+def http_server(
+    registry: Registry, settings: Settings, heads: Heads | None = None
+) -> tuple[uvicorn.Server, str]:
     port = settings.registry_port
     if port and not port_is_free(port):
         log.warning("registry port taken, using a free one", wanted=port)
         port = 0
+    app = create_app(registry.db, Signer(settings.var_dir / "registry-ed25519.pem"))
+    if heads is not None:  # signed tree heads, proofs and /audit (ADR 16)
+        app.include_router(audit_api.router(registry, heads))
     config = uvicorn.Config(
-        create_app(registry.db, Signer(settings.var_dir / "registry-ed25519.pem")),
+        app,
         host=settings.registry_host,
         port=port,
         log_config=None,
@@ -48,7 +55,9 @@ def http_server(registry: Registry, settings: Settings) -> tuple[uvicorn.Server,
 
 def build(settings: Settings) -> ServiceRuntime:
     registry = build_registry(settings)
-    server, host = http_server(registry, settings)
+    signer, _ = log_signer(settings)
+    heads = Heads(registry.db, signer, interval=settings.registry_head_interval)
+    server, host = http_server(registry, settings, heads)
 
     async def serve(stop: asyncio.Event) -> None:
         task = asyncio.create_task(server.serve())
@@ -65,11 +74,15 @@ def build(settings: Settings) -> ServiceRuntime:
         server.should_exit = True
         await task
 
-    return ServiceRuntime(
+    async def publish_heads(stop: asyncio.Event) -> None:
+        await heads.run(lambda: runtime.nc.jetstream() if runtime.nc else None, stop)
+
+    runtime = ServiceRuntime(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
         credentials=Credentials.from_settings(settings),
         handler=registry,
         subscriptions=(THE_LOG,),
-        extra_tasks=(serve,),
+        extra_tasks=(serve, publish_heads),
     )
+    return runtime

@@ -2,7 +2,9 @@
 
 ``EVENTS`` is the event log auditors replay: every decided fact, file storage, kept forever, deletes
 and purges denied. ``INTAKE`` keeps every attempt that outside publishers made, also forever, and
-``REFUSALS`` the dead letter of every attempt refused without a fact (ADR 2).
+``REFUSALS`` the dead letter of every attempt refused without a fact (ADR 2). ``CHECKPOINTS``
+holds the registry's signed tree heads of ``EVENTS`` and the witnesses' cosignatures, kept
+forever like the log they cover (ADR 16).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import NotFoundError
 
 from shared.contract.subjects import (
+    CHECKPOINTS_STREAM,
+    CHECKPOINTS_SUBJECTS,
     EVENTS_STREAM,
     EVENTS_SUBJECTS,
     INTAKE_STREAM,
@@ -53,6 +57,11 @@ STREAMS = (
     log_stream_config(INTAKE_STREAM, INTAKE_SUBJECTS, "demobase intake: every outside attempt"),
     log_stream_config(
         REFUSALS_STREAM, REFUSALS_SUBJECTS, "demobase dead letters: every attempt refused"
+    ),
+    log_stream_config(
+        CHECKPOINTS_STREAM,
+        CHECKPOINTS_SUBJECTS,
+        "demobase signed tree heads of EVENTS and their witnesses' cosignatures (ADR 16)",
     ),
 )
 

@@ -36,6 +36,16 @@ INTAKE_STREAM = "INTAKE"
 INTAKE_SUBJECTS = "intake.v1.>"
 REFUSALS_STREAM = "REFUSALS"
 REFUSALS_SUBJECTS = "deadletter.v1.>"
+CHECKPOINTS_STREAM = "CHECKPOINTS"
+CHECKPOINTS_SUBJECTS = "checkpoints.v1.>"
+LOG_HEAD_SUBJECT = "checkpoints.v1.log"
+"""The registry's signed tree heads of ``EVENTS`` (ADR 16)."""
+COSIGNATURE_SUBJECTS = "checkpoints.v1.cosignature.>"
+
+
+def cosignature_subject(witness: str) -> str:
+    """Where a witness publishes its cosigned heads (its key name, dots and slashes as ``_``)."""
+    return "checkpoints.v1.cosignature." + re.sub(r"[^A-Za-z0-9_-]", "_", witness)
 
 
 def event_subject(context: Context, province: str, event_type: str) -> str:
