@@ -7,8 +7,9 @@ Three kinds of account (DESIGN.md, "Identity comes from the subject"):
 
 - ``DEMOBASE`` holds JetStream, both streams, and one user: ``ministry`` (the services and the
   ministry's operators, every right).
-- ``AUDIT``, user ``auditor``: reads the log ``EVENTS`` (stream info, an ordered consumer, one
-  message by sequence) through the API that ``DEMOBASE`` exports to it, and writes nothing.
+- ``AUDIT``, user ``auditor``: reads the log ``EVENTS`` and the signed heads ``CHECKPOINTS``
+  (stream info, a consumer, one message by sequence) through the API that ``DEMOBASE`` exports
+  to it, and writes nothing but a witness's cosignatures (``checkpoints.v1.cosignature.>``).
 - ``P<code>``, one account per provincial authority, user ``p<code>``: publishes attempts on
   ``intake.v1.*.<code>.>`` and receives its own facts ``bases.v1.*.<code>.>``, the refusals of
   its attempts ``deadletter.v1.*.<code>.>`` (ADR 2) and the decisions sent to ``_INBOX.p<code>.>``.
@@ -33,7 +34,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from shared.contract.provinces import PROVINCES
-from shared.contract.subjects import EVENTS_STREAM, EVENTS_SUBJECTS, inbox_prefix, province_user
+from shared.contract.subjects import (
+    CHECKPOINTS_STREAM,
+    COSIGNATURE_SUBJECTS,
+    EVENTS_STREAM,
+    EVENTS_SUBJECTS,
+    inbox_prefix,
+    province_user,
+)
 
 SERVICE_ACCOUNT = "DEMOBASE"
 AUDIT_ACCOUNT = "AUDIT"
@@ -54,6 +62,17 @@ AUDITOR_API = (
     f"$JS.API.STREAM.MSG.GET.{EVENTS_STREAM}",
     f"$JS.API.DIRECT.GET.{EVENTS_STREAM}",
     f"$JS.API.DIRECT.GET.{EVENTS_STREAM}.>",
+    # the pull consumer every replay reads through (services/registry/replay.py)
+    f"$JS.API.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.>",
+    # the signed tree heads and cosignatures (ADR 16): read, as EVENTS is
+    f"$JS.API.STREAM.INFO.{CHECKPOINTS_STREAM}",
+    f"$JS.API.CONSUMER.CREATE.{CHECKPOINTS_STREAM}.>",
+    f"$JS.API.CONSUMER.MSG.NEXT.{CHECKPOINTS_STREAM}.>",
+    f"$JS.API.CONSUMER.DELETE.{CHECKPOINTS_STREAM}.>",
+    f"$JS.API.STREAM.MSG.GET.{CHECKPOINTS_STREAM}",
+    f"$JS.API.DIRECT.GET.{CHECKPOINTS_STREAM}.>",
+    # a witness publishes its cosignatures: the one subject the auditor writes (never EVENTS)
+    COSIGNATURE_SUBJECTS,
 )
 
 
