@@ -54,7 +54,7 @@ class Verdict(enum.IntEnum):
 
 
 PRIORITY = (Verdict.NO_KEY, Verdict.BAD_SIGNATURE, Verdict.SPLIT_VIEW, Verdict.STREAM_GONE,
-            Verdict.SHORTENED, Verdict.REUSED, Verdict.DIFFERS, Verdict.TOO_FEW_WITNESSES,
+            Verdict.SHORTENED, Verdict.DIFFERS, Verdict.REUSED, Verdict.TOO_FEW_WITNESSES,
             Verdict.INCONSISTENT, Verdict.NOT_INCLUDED)  # fmt: skip
 
 
@@ -128,6 +128,10 @@ async def read_heads(js: JetStreamContext, log: Verifier, witnesses: list[Verifi
     return heads
 
 
+def _at(moment: int) -> datetime:
+    return datetime.fromtimestamp(moment + 1, UTC)  # heads' times are whole seconds
+
+
 def _when(moment: int) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
 
@@ -182,18 +186,12 @@ async def verify(
                 agreed = frontier.size
                 continue
             head = hs[0]
-            first = agreed + 1
+            split = any(len(roots) > 1 for roots in heads.by_size.values())
+            first = 1 if split else agreed + 1  # a split view: no head below can be trusted
             named = _first_differing(first, frontier.size, recorded, events)
-            signed = datetime.fromtimestamp(head.checkpoint.time, UTC)
-            if created is not None and created > signed:
-                made = created.isoformat(timespec="seconds")
-                report.add(Verdict.REUSED, f"{named} reused: EVENTS was created at {made}, "
-                           f"after the head of size {head.size} signed at "
-                           f"{_when(head.checkpoint.time)} covered it")  # fmt: skip
-            else:
-                report.add(Verdict.DIFFERS, f"the log differs from the signed head of size "
-                           f"{head.size} (root {head.root.hex()[:16]}…): the first event that "
-                           f"differs is {named}")  # fmt: skip
+            report.add(Verdict.DIFFERS, f"the log differs from the signed head of size "
+                       f"{head.size} (root {head.root.hex()[:16]}…): the first event that "
+                       f"differs is {named}")  # fmt: skip
             return False
         return True
 
@@ -232,6 +230,13 @@ async def verify(
         report.add(Verdict.SHORTENED, f"EVENTS holds {frontier.size} events; the signed head of "
                    f"size {pending[-1]} covers {pending[-1]}: events {frontier.size + 1}–"
                    f"{pending[-1]} were removed")  # fmt: skip
+    covered = [hs[0] for size in sizes if size for hs in heads.by_size[size].values()]
+    signed_before = [h for h in covered if created and created > _at(h.checkpoint.time)]
+    if signed_before:
+        last_covered = max(h.size for h in signed_before)
+        made = created.isoformat(timespec="seconds") if created else "?"
+        report.add(Verdict.REUSED, f"sequences 1–{last_covered} reused: EVENTS was created at "
+                   f"{made}, after signed heads covered them")  # fmt: skip
     if saved is not None and report.latest is not None and saved.size > report.latest.size:
         report.add(Verdict.INCONSISTENT, f"the saved head (size {saved.size}) is larger than "
                    f"any head the log publishes ({report.latest.size})")  # fmt: skip

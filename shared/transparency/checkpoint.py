@@ -64,7 +64,7 @@ class Verifier:
     @classmethod
     def parse(cls, vkey: str) -> Verifier:
         try:
-            name, hexid, encoded = vkey.strip().split("+")
+            name, hexid, encoded = vkey.strip().split("+", 2)
             material = base64.b64decode(encoded, validate=True)
         except (ValueError, binascii.Error):
             raise NoteError(f"not a verifier key: {vkey[:80]!r}") from None
