@@ -112,6 +112,11 @@ def auditor_subject(subject: str) -> str:
     return subject
 
 
+def _response(subject: str) -> str:
+    """A pull request is answered with a batch of messages, not one: a streamed response."""
+    return ", response: stream" if ".CONSUMER.MSG.NEXT." in subject else ""
+
+
 def _to(subject: str) -> str:
     mapped = auditor_subject(subject)
     return "" if mapped == subject else f', to: "{mapped}"'
@@ -132,7 +137,7 @@ def _service_account() -> list[str]:
         "    exports: [",
         "      # the auditor: read the log through an ordered consumer, nothing else",
         *(
-            f'      {{ service: "{subject}", accounts: [{AUDIT_ACCOUNT}] }}'
+            f'      {{ service: "{subject}", accounts: [{AUDIT_ACCOUNT}]{_response(subject)} }}'
             for subject in AUDITOR_API
         ),
         f'      {{ stream: "{EVENTS_SUBJECTS}", accounts: [{AUDIT_ACCOUNT}] }}',
