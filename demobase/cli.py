@@ -297,6 +297,7 @@ def registry_as_of(
     programme: Annotated[str | None, typer.Option()] = None,
     province: Annotated[str | None, typer.Option(help="province code or name")] = None,
     status: Annotated[str | None, typer.Option()] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="at most this many entries")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="the answer as JSON")] = False,
 ) -> None:
     """The registry as it stood at a moment, by business or recording time, from its history
@@ -304,7 +305,7 @@ def registry_as_of(
     by = "recorded" if recorded else "effective"
     try:
         code = province_code(province) if province else None
-        answer = registry_get(Settings(), f"/api/as-of/{moment}", by=by, programme=programme,
+        answer = _as_of_pages(f"/api/as-of/{moment}", limit, by=by, programme=programme,
                               province=code, status=status)  # fmt: skip
     except (ClientError, ValueError) as error:
         raise fail(str(error)) from None
@@ -337,6 +338,21 @@ def registry_as_of(
             e["recorded_at"][:19],
         )
     console.print(table)
+    if answer["next"]:
+        console.print(f"… and more after {answer['next']} (without --limit: all of them)")
+
+
+def _as_of_pages(path: str, limit: int | None, **query: str | None) -> dict[str, Any]:
+    """Every page of an as-of answer (or the first ``limit`` entries), as one answer."""
+    settings = Settings()
+    answer: dict[str, Any] = registry_get(settings, path, **query)
+    entries = list(answer["entries"])
+    while answer["next"] and (limit is None or len(entries) < limit):
+        answer = registry_get(settings, path, **query, after=answer["next"])
+        entries += answer["entries"]
+    more = limit is not None and (len(entries) > limit or bool(answer["next"]))
+    shown = entries[:limit]
+    return {**answer, "entries": shown, "next": shown[-1]["id"] if more and shown else None}
 
 
 @contract_app.command("asyncapi")

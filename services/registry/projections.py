@@ -17,6 +17,7 @@ the batch goes on, and its bytes still take their place in the hash chain.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -121,7 +122,8 @@ def schema(prefix: str) -> list[str]:
             name TEXT, programme TEXT, category TEXT, domain TEXT, city TEXT, batch_id TEXT,
             applicant TEXT, status TEXT NOT NULL, since TEXT NOT NULL, correlation_id TEXT NOT NULL,
             title TEXT, tier TEXT, action_plan TEXT, under_creation_until TEXT, revoked_rule TEXT,
-            revoked_reason TEXT, revoked_causes TEXT, PRIMARY KEY (subject_id, sequence))""",
+            revoked_reason TEXT, revoked_causes TEXT,
+            PRIMARY KEY (subject_id, effective_at, sequence))""",
         f"""CREATE TABLE IF NOT EXISTS {prefix}history_start (
             sequence BIGINT PRIMARY KEY)""",
     ]
@@ -134,11 +136,14 @@ TABLES = ("position", "entries", "timeline", "links", "batches", *titles.TABLES,
 INDEXES = (
     ("timeline_subject", "timeline", "subject_id"),
     ("links_subject", "links", "subject_id"),
-    ("history_effective", "history", "subject_id, effective_at, sequence"),
     ("history_recorded", "history", "subject_id, recorded_at, sequence"),
 )
 """The named indexes (name, table, columns): only reads need them, so a rebuild adds them last.
-An as-of question seeks, per entry, its latest version at or before a time by one of them."""
+
+An as-of question seeks, per entry, its latest version at or before a time: by business time in
+the history's primary key (subject_id, effective_at, sequence), by recording time in
+``history_recorded``. Both times of an entry's versions rise with its sequence (see
+:data:`LATER`), so the key orders an entry's versions as their sequences do."""
 
 
 def indexes(prefix: str) -> list[str]:
@@ -266,7 +271,7 @@ def _project(
     """Parse one event, validate it against the contract and write every row it makes."""
     envelope = Envelope.from_json(data)
     payload = envelope.payload.model_dump(mode="json")
-    times = Times(_effective(cursor, prefix, envelope, payload), envelope.recorded_at)
+    times = Times.of(_effective(cursor, prefix, envelope, payload), envelope.recorded_at)
     status = _update_entry(cursor, prefix, sequence, envelope, times)
     changed = _link_related(cursor, prefix, sequence, envelope, payload, times)
     _record_batch(cursor, prefix, sequence, envelope, payload)
@@ -324,15 +329,16 @@ ENTRY_KINDS = ("application", "base")
 
 @dataclass(frozen=True)
 class Times:
-    """The two times of an event as the history keeps them (see :func:`instant`)."""
+    """The two times of an event: ``since`` as the event spells its business time (an entry's
+    status since), and both as the history keeps them (see :func:`instant`)."""
 
-    effective: datetime
-    recorded: datetime
+    since: str
+    effective_at: str
+    recorded_at: str
 
-    @property
-    def since(self) -> str:
-        """An entry's ``since``: the business time, as the event spells its offset."""
-        return self.effective.isoformat()
+    @classmethod
+    def of(cls, effective: datetime, recorded: datetime) -> Times:
+        return cls(effective.isoformat(), instant(effective), instant(recorded))
 
 
 LATER = "CASE WHEN {e}.{column} > ? THEN {e}.{column} ELSE ? END"
@@ -345,19 +351,9 @@ def _later(prefix: str, column: str) -> str:
     return LATER.format(e=f"{prefix}entries", column=column)
 
 
-def _update_entry(
-    cursor: Cursor, prefix: str, sequence: int, envelope: Envelope, times: Times
-) -> str | None:
-    payload = envelope.payload.model_dump()
-    status = status_after(envelope.event_type, payload)
-    kind = envelope.payload.subject_kind
-    if kind not in ENTRY_KINDS:
-        return status
-    # Evaluation's batch_id is its round: an entry's name, programme and batch come from selection.
-    source = payload if envelope.payload.context != "evaluation" else {}
-    values = {field: source.get(field) for field in ENTRY_FIELDS}
-    cursor.execute(
-        f"""INSERT INTO {prefix}entries (subject_id, kind, province, name, programme, category,
+@functools.cache
+def _upsert_entry(prefix: str) -> str:
+    return f"""INSERT INTO {prefix}entries (subject_id, kind, province, name, programme, category,
                 domain, city, batch_id, applicant, status, since, last_sequence, correlation_id,
                 effective_at, recorded_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -375,7 +371,39 @@ def _update_entry(
                     THEN {prefix}entries.since ELSE excluded.since END,
                 last_sequence = excluded.last_sequence,
                 effective_at = {_later(prefix, "effective_at")},
-                recorded_at = {_later(prefix, "recorded_at")}""",
+                recorded_at = {_later(prefix, "recorded_at")}"""
+
+
+@functools.cache
+def _update_linked(prefix: str) -> str:
+    return f"""UPDATE {prefix}entries SET status = ?, since = ?, last_sequence = ?,
+                effective_at = {_later(prefix, "effective_at")},
+                recorded_at = {_later(prefix, "recorded_at")}
+            WHERE subject_id = ? AND status <> 'disqualified'"""
+
+
+@functools.cache
+def _copy_versions(prefix: str, subjects: int) -> str:
+    marks = ", ".join("?" for _ in range(subjects))
+    return f"""INSERT INTO {prefix}history ({", ".join(VERSION_COLUMNS)})
+            SELECT {VERSION_SOURCE} FROM {prefix}entries e
+            LEFT JOIN {prefix}titles t ON t.base_id = e.subject_id
+            WHERE e.subject_id IN ({marks}) AND e.last_sequence = ?"""
+
+
+def _update_entry(
+    cursor: Cursor, prefix: str, sequence: int, envelope: Envelope, times: Times
+) -> str | None:
+    payload = envelope.payload.model_dump()
+    status = status_after(envelope.event_type, payload)
+    kind = envelope.payload.subject_kind
+    if kind not in ENTRY_KINDS:
+        return status
+    # Evaluation's batch_id is its round: an entry's name, programme and batch come from selection.
+    source = payload if envelope.payload.context != "evaluation" else {}
+    values = {field: source.get(field) for field in ENTRY_FIELDS}
+    cursor.execute(
+        _upsert_entry(prefix),
         (
             envelope.subject_id,
             kind,
@@ -385,12 +413,14 @@ def _update_entry(
             times.since,
             sequence,
             str(envelope.correlation_id),
-            instant(times.effective),
-            instant(times.recorded),
+            times.effective_at,
+            times.recorded_at,
             status,
             status,
-            *[instant(times.effective)] * 2,
-            *[instant(times.recorded)] * 2,
+            times.effective_at,
+            times.effective_at,
+            times.recorded_at,
+            times.recorded_at,
         ),
     )
     return status
@@ -431,12 +461,9 @@ def _link_related(
         )
         if status is not None:
             cursor.execute(  # disqualified for fraud (R-FRAUD) is final: a list does not undo it
-                f"""UPDATE {prefix}entries SET status = ?, since = ?, last_sequence = ?,
-                    effective_at = {_later(prefix, "effective_at")},
-                    recorded_at = {_later(prefix, "recorded_at")}
-                    WHERE subject_id = ? AND status <> 'disqualified'""",
-                (status, times.since, sequence, *[instant(times.effective)] * 2,
-                 *[instant(times.recorded)] * 2, subject_id),
+                _update_linked(prefix),
+                (status, times.since, sequence, times.effective_at, times.effective_at,
+                 times.recorded_at, times.recorded_at, subject_id),
             )  # fmt: skip
             changed.append(subject_id)
     return changed
@@ -446,16 +473,8 @@ def _record_versions(cursor: Cursor, prefix: str, sequence: int, changed: list[s
     """One row of history per entry the event changed (one statement; most events change one):
     the entry as it now stands, with its base's title, copied within the store."""
     subjects = list(dict.fromkeys(changed))
-    if not subjects:
-        return
-    marks = ", ".join("?" for _ in subjects)
-    cursor.execute(
-        f"""INSERT INTO {prefix}history ({", ".join(VERSION_COLUMNS)})
-            SELECT {VERSION_SOURCE} FROM {prefix}entries e
-            LEFT JOIN {prefix}titles t ON t.base_id = e.subject_id
-            WHERE e.subject_id IN ({marks}) AND e.last_sequence = ?""",
-        (*subjects, sequence),
-    )
+    if subjects:
+        cursor.execute(_copy_versions(prefix, len(subjects)), (*subjects, sequence))
 
 
 def _record_batch(

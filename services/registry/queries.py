@@ -170,6 +170,10 @@ def moment_of(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+ENTRY_CONSTANTS = ("kind", "province")
+"""Filters on what an entry never changes: asked of the entry, before any version is sought."""
+
+
 def as_of(
     db: Database,
     moment: datetime,
@@ -177,48 +181,62 @@ def as_of(
     by: Time = "effective",
     stars: int | None = None,
     year: int | None = None,
+    limit: int | None = None,
+    after: str | None = None,
     **filters: str | None,
 ) -> dict[str, Any]:
     """The registry as it stood at ``moment`` by business time (``by="effective"``) or by
     recording time (``"recorded"``): every entry in its latest version at or before it, with its
     base's title, stars and former names as they were, filtered like :func:`list_entries`.
 
-    One query over the history answers the list: per entry, one seek in the index on
-    (subject_id, time, sequence) finds its version; no replay, on the live registry or a rebuilt
-    one. Each entry shows the sequence of its version, when it took effect and when it was
-    recorded. ``history_from`` is 1 unless this registry was made before the history was kept
-    (its earlier versions are then missing until a rebuild).
+    One query over the history answers the list: per entry, one seek in the history's key
+    (subject_id, effective_at, sequence) or its index (subject_id, recorded_at, sequence) finds
+    its version; no replay, on the live registry or a rebuilt one. Its cost follows the entries
+    asked for, not the length of the log: ``limit`` entries by id after ``after`` (``next`` names
+    where the following page starts, None after the last). Each entry shows the sequence of its
+    version, when it took effect and when it was recorded. ``history_from`` is 1 unless this
+    registry was made before the history was kept (its earlier versions are then missing until
+    a rebuild). ``stars`` keeps the bases rated that many stars in ``year`` (by default the
+    latest year rated among them) then.
     """
     column = TIMES[by]
     wanted = {key: value for key, value in filters.items() if key in FILTERS and value}
-    where = "".join(f" AND h.{key} = ?" for key in wanted)
+    where = "".join(
+        f" AND {'e' if key in ENTRY_CONSTANTS else 'h'}.{key} = ?" for key in wanted
+    ) + (" AND e.subject_id > ?" if after else "")
+    page = f" LIMIT {int(limit) + 1}" if limit is not None else ""
     p = db.table_prefix
     with db.snapshot() as cursor:
         cursor.execute(
             f"""SELECT {", ".join(f"h.{c}" for c in VERSION_COLUMNS)} FROM {p}entries e
-                JOIN {p}history h ON h.subject_id = e.subject_id AND h.sequence = (
-                    SELECT x.sequence FROM {p}history x
+                JOIN {p}history h ON h.subject_id = e.subject_id
+                AND (h.effective_at, h.sequence) = (
+                    SELECT x.effective_at, x.sequence FROM {p}history x
                     WHERE x.subject_id = e.subject_id AND x.{column} <= ?
                     ORDER BY x.{column} DESC, x.sequence DESC LIMIT 1)
-                WHERE 1 = 1{where} ORDER BY e.subject_id""",
-            (instant(moment), *wanted.values()),
+                WHERE 1 = 1{where} ORDER BY e.subject_id{page}""",
+            (instant(moment), *wanted.values(), *([after] if after else [])),
         )
         versions = [dict(zip(VERSION_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        following = None
+        if limit is not None and len(versions) > limit:
+            versions = versions[:limit]
+            following = versions[-1]["subject_id"] if versions else None
         titled = {v["subject_id"]: v["sequence"] for v in versions if v["title"] is not None}
-        marks = titles.marks_until(cursor, p, titled) if titled else titles.Marks({}, {})
+        marks = titles.marks_until(cursor, p, titled)
         done, _ = position(cursor, p, EVENTS_STREAM)
         cursor.execute(f"SELECT MIN(sequence) FROM {p}history_start")
         start = cursor.fetchone()
     entries = [_as_it_was(version, marks) for version in versions]
     if stars is not None:
-        shown_year = year or max(marks.years, default=0)
-        entries = rated(entries, stars, shown_year)
+        entries = rated(entries, stars, year or max(marks.years, default=0))
     return {
         "moment": instant(moment),
         "by": by,
         "applied": done,
         "history_from": int(start[0]) if start and start[0] is not None else 1,
         "entries": entries,
+        "next": following,
     }
 
 
@@ -287,7 +305,8 @@ def export_lines(db: Database) -> Iterator[str]:
 
 
 def history_lines(db: Database) -> Iterator[str]:
-    """The history in canonical lines: every version by entry and sequence."""
+    """The history in canonical lines: every version by entry and sequence (the order of the
+    history's key, as each entry's versions take effect in sequence)."""
     with db.snapshot() as cursor:
         lines = list(_history_lines(cursor, db.table_prefix))
     yield from lines
@@ -295,7 +314,8 @@ def history_lines(db: Database) -> Iterator[str]:
 
 def _history_lines(cursor: Cursor, prefix: str) -> Iterator[str]:
     cursor.execute(
-        f"SELECT {', '.join(VERSION_COLUMNS)} FROM {prefix}history ORDER BY subject_id, sequence"
+        f"SELECT {', '.join(VERSION_COLUMNS)} FROM {prefix}history "
+        "ORDER BY subject_id, effective_at, sequence"  # its key: as its sequence orders it
     )
     while (row := cursor.fetchone()) is not None:  # one at a time: it is the longest table
         yield canonical_json({"version": dict(zip(VERSION_COLUMNS, row, strict=True))})

@@ -177,26 +177,37 @@ class Marks:
 
 def marks_until(cursor: Cursor, prefix: str, sequences: dict[str, int]) -> Marks:
     """For each base, the stars and former names its events up to its sequence had given it
-    (every StarRated and TitleRenamed is an event about the base: its version follows it)."""
-    cursor.execute(
-        f"SELECT base_id, year, stars, sequence FROM {prefix}stars ORDER BY base_id, year"
-    )
+    (every StarRated and TitleRenamed is an event about the base: its version follows it).
+    Only those bases' rows are read, by their keys, a few hundred at a time."""
     stars: dict[str, dict[str, int]] = {}
-    years: set[int] = set()
-    for base_id, year, count, sequence in cursor.fetchall():
-        until = sequences.get(base_id)
-        if until is not None and int(sequence) <= until:
-            stars.setdefault(base_id, {})[str(year)] = int(count)
-            years.add(int(year))
-    cursor.execute(
-        f"SELECT base_id, name, until_sequence FROM {prefix}former_names ORDER BY until_sequence"
-    )
     names: dict[str, list[str]] = {}
-    for base_id, name, sequence in cursor.fetchall():
-        until = sequences.get(base_id)
-        if until is not None and int(sequence) <= until:
-            names.setdefault(base_id, []).append(name)
+    years: set[int] = set()
+    bases = sorted(sequences)
+    for first in range(0, len(bases), CHUNK):
+        chunk = bases[first : first + CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        cursor.execute(
+            f"SELECT base_id, year, stars, sequence FROM {prefix}stars "
+            f"WHERE base_id IN ({marks}) ORDER BY base_id, year",
+            chunk,
+        )
+        for base_id, year, count, sequence in cursor.fetchall():
+            if int(sequence) <= sequences[base_id]:
+                stars.setdefault(base_id, {})[str(year)] = int(count)
+                years.add(int(year))
+        cursor.execute(
+            f"SELECT base_id, name, until_sequence FROM {prefix}former_names "
+            f"WHERE base_id IN ({marks}) ORDER BY until_sequence",
+            chunk,
+        )
+        for base_id, name, sequence in cursor.fetchall():
+            if int(sequence) <= sequences[base_id]:
+                names.setdefault(base_id, []).append(name)
     return Marks(stars, names, years)
+
+
+CHUNK = 500
+"""Keys asked for in one ``IN (…)``: well within both engines' limits on parameters."""
 
 
 def find_by_name(db: Database, name: str) -> str | None:

@@ -13,10 +13,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 
 from services.registry.adapters.db import Database, open_database
 from services.registry.application import Registry
+from services.registry.entrypoints.http import create_app
 from services.registry.projections import instant
 from services.registry.queries import (
     as_of,
@@ -236,6 +238,44 @@ def test_as_of_filters_like_the_list(settings: Settings) -> None:
     assert names(as_of(db, june, stars=4)) == {BASE: "titled"}
     assert names(as_of(db, june, stars=4, year=2028)) == {}
     assert names(as_of(db, moment_of("2030-01-01"), stars=2)) == {BASE: "revoked"}
+
+
+def test_as_of_answers_a_page_at_a_time(settings: Settings) -> None:
+    """``limit`` entries by id after ``after``; ``next`` is where the following page starts."""
+    db = apply_log(open_database(settings)).db
+    later = moment_of("2030-01-01")
+    first = as_of(db, later, limit=1)
+    assert [e["id"] for e in first["entries"]] == [APPLICATION] and first["next"] == APPLICATION
+    second = as_of(db, later, limit=1, after=first["next"])
+    assert [e["id"] for e in second["entries"]] == [BASE] and second["next"] is None
+    assert as_of(db, later, limit=2)["next"] is None
+    assert as_of(db, later, after=BASE)["entries"] == []
+
+
+async def test_the_api_and_the_page_answer_as_of_either_time(settings: Settings) -> None:
+    app = create_app(apply_log(open_database(settings)).db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://r") as client:
+        await answers_as_of_either_time(client)
+
+
+async def answers_as_of_either_time(client: httpx.AsyncClient) -> None:
+    june = (await client.get("/api/as-of/2028-06-01")).json()
+    assert (
+        names(june) == {APPLICATION: "city_reviewed", BASE: "titled"} and june["by"] == "effective"
+    )
+    recorded = (
+        await client.get(f"/api/as-of/{RECORDED.isoformat()}", params={"by": "recorded"})
+    ).json()
+    assert recorded["entries"] == [] and recorded["by"] == "recorded"
+    paged = (await client.get("/api/as-of/2030-01-01", params={"limit": 1, "kind": "base"})).json()
+    assert names(paged) == {BASE: "revoked"} and paged["next"] is None
+    wrong = await client.get("/api/as-of/last-june")
+    assert wrong.status_code == 422 and "YYYY-MM-DD" in wrong.json()["detail"]
+    page = (await client.get("/as-of", params={"at": "2028-06-01"})).text
+    assert BASE in page and "titled" in page and "by recorded time" in page
+    assert ">revoked<" not in page
+    entry = (await client.get(f"/entries/{BASE}")).text
+    assert "<h2>History</h2>" in entry and "R-REVOKE-INCIDENT" in entry
 
 
 def test_now_the_history_and_the_registry_agree(settings: Settings) -> None:

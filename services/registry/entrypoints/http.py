@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.registry import audit, exports, quarantine, selection, titles
@@ -24,6 +25,21 @@ from services.registry.queries import (
     trace,
 )
 from shared.contract.subjects import EVENTS_STREAM
+
+AS_OF_PAGE, AS_OF_MAX = 1000, 10_000
+"""Entries in one answer of /api/as-of by default, and at most: its cost follows the page."""
+PAGE_ROWS = 500
+"""Entries in one page of /as-of."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which part of an as-of list: stars of a year, and ``limit`` entries after ``after``."""
+
+    stars: int | None = None
+    year: int | None = None
+    limit: int | None = None
+    after: str | None = None
 
 
 def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
@@ -64,13 +80,14 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         return entry
 
     def registry_then(
-        moment: str, by: Time, filters: dict[str, str | None], stars: int | None, year: int | None
+        moment: str, by: Time, filters: dict[str, str | None], page: Page
     ) -> dict[str, Any]:
         try:
             at = moment_of(moment)
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
-        return as_of(db, at, by=by, stars=stars, year=year, **filters)
+        return as_of(db, at, by=by, stars=page.stars, year=page.year, limit=page.limit,
+                     after=page.after, **filters)  # fmt: skip
 
     @api.get(
         "/api/as-of/{moment}",
@@ -78,7 +95,9 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         description="Every entry in its latest version at or before the moment (YYYY-MM-DD or "
         "an ISO time; UTC without an offset), from the registry's history: by business time "
         "(`by=effective`, when each fact took effect) or by recording time (`by=recorded`). Each "
-        "entry gives the sequence of its version, its `effective_at` and its `recorded_at`.",
+        "entry gives the sequence of its version, its `effective_at` and its `recorded_at`. "
+        "`limit` entries by id after `after`; `next` is the `after` of the following page "
+        "(null after the last).",
     )
     def registry_as_of(
         moment: str,
@@ -91,18 +110,21 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         batch_id: str | None = None,
         stars: int | None = Query(default=None, ge=1, le=5, description="rated this many stars"),
         year: int | None = Query(default=None, description="of stars; the latest by default"),
-    ) -> dict[str, Any]:
+        limit: int = Query(default=AS_OF_PAGE, ge=1, le=AS_OF_MAX, description="entries"),
+        after: str | None = Query(default=None, description="the id the page starts after"),
+    ) -> JSONResponse:
         filters = {"programme": programme, "province": province, "status": status,
                    "domain": domain, "kind": kind, "batch_id": batch_id}  # fmt: skip
-        return registry_then(moment, by, filters, stars, year)
+        answer = registry_then(moment, by, filters, Page(stars, year, limit, after))
+        return JSONResponse(answer)  # as it is: plain JSON values, no model to validate
 
     @api.get("/as-of", response_class=HTMLResponse, include_in_schema=False)
-    def as_of_form(at: str = "", by: Time = "effective") -> str:
-        return as_of_page(at, by)
+    def as_of_form(at: str = "", by: Time = "effective", after: str | None = None) -> str:
+        return as_of_page(at, by, after)
 
     @api.get("/as-of/{moment}", response_class=HTMLResponse, include_in_schema=False)
-    def as_of_page(moment: str, by: Time = "effective") -> str:
-        return pages.as_of(registry_then(moment, by, {}, None, None))
+    def as_of_page(moment: str, by: Time = "effective", after: str | None = None) -> str:
+        return pages.as_of(registry_then(moment, by, {}, Page(limit=PAGE_ROWS, after=after)))
 
     @api.get("/api/digest", summary="Events applied, head of the hash chain, export digest")
     def registry_digest() -> dict[str, Any]:

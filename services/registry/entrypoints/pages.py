@@ -147,15 +147,21 @@ def as_of(answer: dict[str, Any]) -> str:
         if answer["history_from"] > 1
         else ""
     )
+    following = (
+        f'<p><a href="{here}?by={escape(answer["by"])}&amp;after={quote(answer["next"])}">next '
+        "page</a></p>"
+        if answer["next"]
+        else ""
+    )
     body = (
         f'<p><a href="/">← registry</a></p><h1>As of {escape(answer["moment"])}</h1>'
-        f"<p>By {escape(TIME_NAMES[answer['by']])}: {len(answer['entries'])} entries, from the "
-        f"registry's history ({answer['applied']} events applied). "
+        f"<p>By {escape(TIME_NAMES[answer['by']])}: {len(answer['entries'])} entries shown, "
+        f"from the registry's history ({answer['applied']} events applied). "
         f'<a href="{here}?by={other}">by {other} time</a> · '
         f'<a href="/api{here}?by={escape(answer["by"])}">JSON</a></p>'
         f"{partial}<table><tr><th>id</th><th>name</th><th>province</th><th>programme</th>"
         "<th>status</th><th>title</th><th>version</th><th>took effect</th><th>recorded</th></tr>"
-        f"{rows}</table>"
+        f"{rows}</table>{following}"
     )
     return _page(f"as of {answer['moment']}", body)
 
