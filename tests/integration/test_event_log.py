@@ -29,7 +29,12 @@ from shared.bus.streams import (
 from shared.config import Settings
 from shared.contract.envelope import Envelope, new_envelope
 from shared.contract.events import ApplicationSubmitted
-from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, REFUSALS_STREAM
+from shared.contract.subjects import (
+    CHECKPOINTS_STREAM,
+    EVENTS_STREAM,
+    INTAKE_STREAM,
+    REFUSALS_STREAM,
+)
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -101,7 +106,7 @@ async def test_ensuring_the_streams_again_changes_nothing(js: JetStreamContext) 
     assert after[EVENTS_STREAM].state.messages == 1
     streams = await js.streams_info()
     assert sorted(info.config.name for info in streams) == [
-        EVENTS_STREAM, INTAKE_STREAM, REFUSALS_STREAM,
+        CHECKPOINTS_STREAM, EVENTS_STREAM, INTAKE_STREAM, REFUSALS_STREAM,
     ]  # fmt: skip
 
 
