@@ -3,6 +3,7 @@ as it stood at a moment by either time (from the history, no replay), the canoni
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -172,6 +173,30 @@ def moment_of(text: str) -> datetime:
 
 ENTRY_CONSTANTS = ("kind", "province")
 """Filters on what an entry never changes: asked of the entry, before any version is sought."""
+CHUNK = 5000
+"""Entries sought in one query when a whole list is asked for."""
+
+
+@functools.cache
+def _as_of_sql(
+    prefix: str, column: str, constant: tuple[str, ...], changing: tuple[str, ...]
+) -> str:
+    """Entries by id after a given one (``chunk`` of them), each with its latest version at or
+    before a time, or none (none by then, or not as the filters ask): per entry, two seeks in the
+    index on (subject_id, time, sequence) give that version's key, and a third fetches it. An
+    entry without such a version still comes, with NULLs, so that the next chunk starts after it.
+    """
+    seek = f"""FROM {prefix}history x WHERE x.subject_id = e.subject_id AND x.{column} <= ?
+               ORDER BY x.{column} DESC, x.sequence DESC LIMIT 1"""
+    return f"""SELECT v.subject_id, {", ".join(f"h.{c}" for c in VERSION_COLUMNS)} FROM (
+            SELECT e.subject_id, (SELECT x.effective_at {seek}) AS effective_at,
+                (SELECT x.sequence {seek}) AS sequence FROM {prefix}entries e
+            WHERE e.subject_id > ?{"".join(f" AND e.{key} = ?" for key in constant)}
+            ORDER BY e.subject_id LIMIT {{chunk}}) v
+        LEFT JOIN {prefix}history h ON h.subject_id = v.subject_id
+            AND h.effective_at = v.effective_at AND h.sequence = v.sequence
+            {"".join(f" AND h.{key} = ?" for key in changing)}
+        ORDER BY v.subject_id"""
 
 
 def as_of(
@@ -189,35 +214,35 @@ def as_of(
     recording time (``"recorded"``): every entry in its latest version at or before it, with its
     base's title, stars and former names as they were, filtered like :func:`list_entries`.
 
-    One query over the history answers the list: per entry, one seek in the history's key
-    (subject_id, effective_at, sequence) or its index (subject_id, recorded_at, sequence) finds
-    its version; no replay, on the live registry or a rebuilt one. Its cost follows the entries
-    asked for, not the length of the log: ``limit`` entries by id after ``after`` (``next`` names
-    where the following page starts, None after the last). Each entry shows the sequence of its
-    version, when it took effect and when it was recorded. ``history_from`` is 1 unless this
-    registry was made before the history was kept (its earlier versions are then missing until
-    a rebuild). ``stars`` keeps the bases rated that many stars in ``year`` (by default the
-    latest year rated among them) then.
+    One indexed query over the history answers a page (:func:`_as_of_sql`): per entry, seeks in
+    the history's key (subject_id, effective_at, sequence) or its index (subject_id, recorded_at,
+    sequence) find its version; no replay, on the live registry or a rebuilt one. Its cost
+    follows the entries asked for, not the length of the log: ``limit`` entries by id after
+    ``after`` (``next`` names where the following page starts, None after the last). Each entry
+    shows the sequence of its version, when it took effect and when it was recorded.
+    ``history_from`` is 1 unless this registry was made before the history was kept (its earlier
+    versions are then missing until a rebuild). ``stars`` keeps the bases rated that many stars
+    in ``year`` (by default the latest year rated among them) then.
     """
-    column = TIMES[by]
     wanted = {key: value for key, value in filters.items() if key in FILTERS and value}
-    where = "".join(
-        f" AND {'e' if key in ENTRY_CONSTANTS else 'h'}.{key} = ?" for key in wanted
-    ) + (" AND e.subject_id > ?" if after else "")
-    page = f" LIMIT {int(limit) + 1}" if limit is not None else ""
+    constant = {key: value for key, value in wanted.items() if key in ENTRY_CONSTANTS}
+    changing = {key: value for key, value in wanted.items() if key not in ENTRY_CONSTANTS}
+    sql = _as_of_sql(db.table_prefix, TIMES[by], tuple(constant), tuple(changing))
+    chunk = limit + 1 if limit is not None else CHUNK
+    versions: list[dict[str, Any]] = []
+    scanned = after or ""
     p = db.table_prefix
     with db.snapshot() as cursor:
-        cursor.execute(
-            f"""SELECT {", ".join(f"h.{c}" for c in VERSION_COLUMNS)} FROM {p}entries e
-                JOIN {p}history h ON h.subject_id = e.subject_id
-                AND (h.effective_at, h.sequence) = (
-                    SELECT x.effective_at, x.sequence FROM {p}history x
-                    WHERE x.subject_id = e.subject_id AND x.{column} <= ?
-                    ORDER BY x.{column} DESC, x.sequence DESC LIMIT 1)
-                WHERE 1 = 1{where} ORDER BY e.subject_id{page}""",
-            (instant(moment), *wanted.values(), *([after] if after else [])),
-        )
-        versions = [dict(zip(VERSION_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        while limit is None or len(versions) <= limit:
+            cursor.execute(
+                sql.format(chunk=chunk),
+                (instant(moment), instant(moment), scanned, *constant.values(), *changing.values()),
+            )
+            rows = cursor.fetchall()
+            versions += [dict(zip(VERSION_COLUMNS, row[1:], strict=True)) for row in rows if row[1]]
+            if len(rows) < chunk:
+                break
+            scanned = rows[-1][0]
         following = None
         if limit is not None and len(versions) > limit:
             versions = versions[:limit]

@@ -250,6 +250,8 @@ def test_as_of_answers_a_page_at_a_time(settings: Settings) -> None:
     assert [e["id"] for e in second["entries"]] == [BASE] and second["next"] is None
     assert as_of(db, later, limit=2)["next"] is None
     assert as_of(db, later, after=BASE)["entries"] == []
+    revoked = as_of(db, later, limit=1, status="revoked")  # the first entry is no such version
+    assert [e["id"] for e in revoked["entries"]] == [BASE] and revoked["next"] is None
 
 
 async def test_the_api_and_the_page_answer_as_of_either_time(settings: Settings) -> None:
