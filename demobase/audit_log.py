@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +35,9 @@ from shared.transparency.checkpoint import (
     open_head,
 )
 from shared.transparency.merkle import Frontier, leaf_hash
+
+NAMED = 4096
+"""Events before the current one whose bytes are kept, to name the one that differs."""
 
 
 class Verdict(enum.IntEnum):
@@ -188,14 +191,17 @@ async def verify(
             head = hs[0]
             split = any(len(roots) > 1 for roots in heads.by_size.values())
             first = 1 if split else agreed + 1  # a split view: no head below can be trusted
-            named = _first_differing(first, frontier.size, recorded, events)
+            seen = {s: hashlib.sha256(kept).hexdigest() for s, kept in window}
+            named = _first_differing(first, frontier.size, recorded, seen)
             report.add(Verdict.DIFFERS, f"the log differs from the signed head of size "
                        f"{head.size} (root {head.root.hex()[:16]}…): the first event that "
                        f"differs is {named}")  # fmt: skip
             return False
         return True
 
-    events: dict[int, str] = {}
+    # The last events' bytes, hashed only if a head differs: per event, a leaf hash and no more.
+    window: deque[tuple[int, bytes]] = deque(maxlen=NAMED + 1)
+    keep = window.append if recorded is not None else None
     last = info.state.last_seq
     ok = True
     try:
@@ -206,18 +212,15 @@ async def verify(
                                "from EVENTS (deleted)")  # fmt: skip
                     ok = False
                     break
-                hashed = leaf_hash(data)
-                if recorded is not None:
-                    events[sequence] = hashlib.sha256(data).hexdigest()
-                frontier.append(hashed)
+                if keep is not None:
+                    keep((sequence, data))
+                frontier.push(leaf_hash(data))
                 expected += 1
                 if pending and frontier.size == pending[0]:
                     pending.pop(0)
                     if not compare():
                         ok = False
                         break
-                if len(events) > 4096:
-                    events.pop(min(events))
             if not ok:
                 break
             if progress is not None:

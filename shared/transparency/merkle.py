@@ -112,6 +112,16 @@ class Frontier:
         self.size += 1
         return made
 
+    def push(self, leaf: bytes) -> None:
+        """Add a leaf hash, as :meth:`append` does, without naming the subtrees it completes (a
+        verifier's replay needs the root alone)."""
+        index, hashed, nodes = self.size, leaf, self.nodes
+        while index & 1:
+            hashed = node_hash(nodes.pop(), hashed)
+            index >>= 1
+        nodes.append(hashed)
+        self.size += 1
+
     def root(self) -> bytes:
         if not self.nodes:
             return EMPTY_ROOT

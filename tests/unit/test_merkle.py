@@ -72,6 +72,19 @@ def test_appending_completes_each_perfect_subtree_once() -> None:
     ]
 
 
+def test_pushing_a_leaf_makes_the_tree_appending_it_makes() -> None:
+    hashes = [leaf_hash(bytes([i])) for i in range(70)]
+    appended, pushed = Frontier(), Frontier()
+    for size, hashed in enumerate(hashes, start=1):
+        appended.append(hashed)
+        pushed.push(hashed)
+        assert (pushed.size, pushed.nodes, pushed.root()) == (
+            size,
+            appended.nodes,
+            root_of(hashes[:size]),
+        )
+
+
 @pytest.mark.parametrize(("name", "probe"), _probes("inclusion"))
 def test_inclusion_probes(name: str, probe: dict[str, object]) -> None:
     proof = [_b64(p) for p in probe["proof"] or []]  # type: ignore[union-attr]
