@@ -338,43 +338,48 @@ def history_lines(db: Database) -> Iterator[str]:
 
 
 def _history_lines(cursor: Cursor, prefix: str) -> Iterator[str]:
-    cursor.execute(
+    versions = (
         f"SELECT {', '.join(VERSION_COLUMNS)} FROM {prefix}history "
         "ORDER BY subject_id, effective_at, sequence"  # its key: as its sequence orders it
     )
-    while (row := cursor.fetchone()) is not None:  # one at a time: it is the longest table
+    for row in _rows(cursor, versions):  # streamed: it is the longest table
         yield canonical_json({"version": dict(zip(VERSION_COLUMNS, row, strict=True))})
 
 
+ROWS_AT_ONCE = 1000
+"""Rows fetched from the store at a time while the export streams: its memory stays flat."""
+
+
+def _rows(cursor: Cursor, sql: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of one query, in its order, :data:`ROWS_AT_ONCE` at a time. The cursor is read to
+    the end before the caller executes anything else on it."""
+    cursor.execute(sql)
+    while rows := cursor.fetchmany(ROWS_AT_ONCE):
+        yield from rows
+
+
 def _export(cursor: Cursor, prefix: str) -> Iterator[str]:
-    cursor.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {prefix}entries ORDER BY subject_id")
-    entries = cursor.fetchall()
-    cursor.execute(f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {prefix}timeline ORDER BY sequence")
-    timeline = cursor.fetchall()
-    cursor.execute(
-        f"SELECT sequence, subject_id, status FROM {prefix}links ORDER BY sequence, subject_id"
-    )
-    links = cursor.fetchall()
-    cursor.execute(
-        f"SELECT batch_id, province, sequence, data FROM {prefix}batches "
-        "ORDER BY batch_id, province"
-    )
-    batches = cursor.fetchall()
-    title_tables = {table: _all_rows(cursor, f"{prefix}{table}")
-                    for table in titles.TABLES}  # fmt: skip
-    quarantined = quarantine.rows(cursor, prefix)
-    for row in entries:
+    """The export's lines, each table streamed in its order, one table after the other, in one
+    snapshot (the caller's): the lines and their order are those of reading every table whole."""
+    entries = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {prefix}entries ORDER BY subject_id"
+    for row in _rows(cursor, entries):
         yield canonical_json({"entry": dict(zip(ENTRY_COLUMNS, row, strict=True))})
-    for row in timeline:
+    timeline = f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {prefix}timeline ORDER BY sequence"
+    for row in _rows(cursor, timeline):
         yield canonical_json({"event": _line(row)})
-    for sequence, subject_id, status in links:
+    links = f"SELECT sequence, subject_id, status FROM {prefix}links ORDER BY sequence, subject_id"
+    for sequence, subject_id, status in _rows(cursor, links):
         yield canonical_json(
             {"link": {"sequence": sequence, "subject_id": subject_id, "status": status}}
         )
-    for table, rows in title_tables.items():
-        for row in rows:
+    for table in titles.TABLES:
+        for row in _rows(cursor, f"SELECT * FROM {prefix}{table} ORDER BY 1, 2"):
             yield canonical_json({table: list(row)})
-    for batch_id, province, sequence, data in batches:
+    batches = (
+        f"SELECT batch_id, province, sequence, data FROM {prefix}batches "
+        "ORDER BY batch_id, province"
+    )
+    for batch_id, province, sequence, data in _rows(cursor, batches):
         yield canonical_json(
             {
                 "batch": {
@@ -385,13 +390,8 @@ def _export(cursor: Cursor, prefix: str) -> Iterator[str]:
                 }
             }
         )
-    for kept in quarantined:
+    for kept in quarantine.rows(cursor, prefix):  # events set aside: a handful, read whole
         yield canonical_json({"quarantined": kept})
-
-
-def _all_rows(cursor: Cursor, table: str) -> list[tuple[Any, ...]]:
-    cursor.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
-    return cursor.fetchall()
 
 
 def digest(db: Database) -> str:

@@ -33,6 +33,7 @@ class Cursor(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
     def fetchall(self) -> list[Row]: ...
     def fetchone(self) -> Row | None: ...
+    def fetchmany(self, size: int) -> list[Row]: ...
 
 
 class Database(Protocol):
@@ -117,6 +118,9 @@ class _PgCursor:
 
     def fetchone(self) -> Row | None:
         return self._cursor.fetchone()
+
+    def fetchmany(self, size: int) -> list[Row]:
+        return self._cursor.fetchmany(size)
 
 
 class PostgresDatabase:
