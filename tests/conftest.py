@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -16,6 +17,9 @@ from nats.aio.client import Client
 from shared.bus.connection import connect
 from shared.bus.server import EmbeddedNats
 from shared.config import Settings
+
+if TYPE_CHECKING:
+    from tests.integration.test_deploy_configs import Node
 
 
 @pytest.fixture
@@ -26,6 +30,22 @@ def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def production(tmp_path: Path) -> AsyncIterator[Node]:
+    """deploy/nats/single.conf with its accounts and the dev passwords, on free loopback ports."""
+    from tests.integration.test_deploy_configs import SINGLE, free_ports, loopback_ports, node_from
+    from tests.support import wait_until
+
+    node = node_from(
+        SINGLE, tmp_path, free_ports(loopback_ports(SINGLE.read_text())), tmp_path / "store"
+    ).start()
+    try:
+        await wait_until(node.healthy, timeout=20)
+        yield node
+    finally:
+        node.stop()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import yaml
 
 from services.submission.data.zones import SAMPLE_PATH
+from shared.bus.connection import Credentials
 from shared.bus.runtime import ServiceRuntime
 
 T = TypeVar("T")
@@ -112,3 +113,11 @@ async def load_catalogue(url: str, day: str = "2026-01-05") -> None:
                              at(day))  # fmt: skip
     decision = await ClockedDesk(url).send("submission", message)
     assert decision.accepted, decision
+
+
+def dev_credentials(user: str, inbox_prefix: str | None = None) -> Credentials:
+    """The credentials of a ``deploy/`` user with the development passwords (tests only)."""
+    from tests.integration.test_deploy_configs import generator
+
+    passwords = generator().dev_environment()
+    return Credentials(user, passwords[generator().password_variable(user)], inbox_prefix)

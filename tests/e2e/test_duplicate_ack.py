@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -26,19 +25,14 @@ from demobase.cli import app
 from demobase.client import AlreadyOnIntakeError, intake_message, send_command
 from services.registry.bootstrap import build as build_registry_service
 from services.submission.bootstrap import build as build_submission
-from shared.bus.connection import Credentials, connect
+from shared.bus.connection import connect
 from shared.bus.server import EmbeddedNats
 from shared.config import Settings
 from shared.contract.subjects import INTAKE_STREAM
 from tests.integration.test_deploy_configs import (
-    SINGLE,
     Node,
-    free_ports,
-    generator,
-    loopback_ports,
-    node_from,
 )
-from tests.support import at, load_catalogue, park_application, running, wait_until
+from tests.support import at, dev_credentials, load_catalogue, park_application, running, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -110,21 +104,7 @@ async def test_another_attempt_under_a_used_command_id_is_told_to_choose_a_new_o
     assert "第一个园区" not in text
 
 
-@pytest.fixture
-async def production(tmp_path: Path) -> AsyncIterator[Node]:
-    node = node_from(
-        SINGLE, tmp_path, free_ports(loopback_ports(SINGLE.read_text())), tmp_path / "store"
-    ).start()
-    try:
-        await wait_until(node.healthy, timeout=20)
-        yield node
-    finally:
-        node.stop()
-
-
-def credentials(user: str, inbox_prefix: str | None = None) -> Credentials:
-    passwords = generator().dev_environment()
-    return Credentials(user, passwords[generator().password_variable(user)], inbox_prefix)
+credentials = dev_credentials
 
 
 async def test_a_province_that_cannot_read_the_intake_is_told_plainly_what_the_ack_means(

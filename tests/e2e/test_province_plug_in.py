@@ -4,9 +4,6 @@ decision reaches the province's own inbox — nothing else is open to it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from demobase.client import intake_message
@@ -14,39 +11,25 @@ from demobase.clock import ClockedDesk
 from services.registry.bootstrap import build_registry
 from services.registry.queries import find_entry
 from services.submission.bootstrap import build as build_submission
-from shared.bus.connection import Credentials
 from shared.config import Settings
 from tests.e2e.test_submission_path import registry_runtime
 from tests.integration.test_deploy_configs import (
-    SINGLE,
     Node,
-    free_ports,
-    generator,
-    loopback_ports,
-    node_from,
 )
-from tests.support import at, park_application, running, sample_catalogue_body, wait_until
+from tests.support import (
+    at,
+    dev_credentials,
+    park_application,
+    running,
+    sample_catalogue_body,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 HUNAN = "430000"
 
 
-@pytest.fixture
-async def production(tmp_path: Path) -> AsyncIterator[Node]:
-    """deploy/nats/single.conf with its accounts, on free loopback ports."""
-    node = node_from(
-        SINGLE, tmp_path, free_ports(loopback_ports(SINGLE.read_text())), tmp_path / "store"
-    ).start()
-    try:
-        await wait_until(node.healthy, timeout=20)
-        yield node
-    finally:
-        node.stop()
-
-
-def credentials(user: str, inbox_prefix: str | None = None) -> Credentials:
-    passwords = generator().dev_environment()
-    return Credentials(user, passwords[generator().password_variable(user)], inbox_prefix)
+credentials = dev_credentials
 
 
 async def test_a_province_submits_with_its_own_credentials_and_gets_its_decision(

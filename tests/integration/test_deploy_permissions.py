@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import nats
 import pytest
@@ -32,12 +31,8 @@ from shared.contract.subjects import (
     intake_subject,
 )
 from tests.integration.test_deploy_configs import (
-    SINGLE,
     Node,
-    free_ports,
     generator,
-    loopback_ports,
-    node_from,
 )
 from tests.support import wait_until
 
@@ -63,16 +58,9 @@ class Connected:
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[Node]:
+def server(production: Node) -> Node:
     """single.conf on free loopback ports with a temporary store, the dev passwords set."""
-    node = node_from(
-        SINGLE, tmp_path, free_ports(loopback_ports(SINGLE.read_text())), tmp_path / "store"
-    ).start()
-    try:
-        await wait_until(node.healthy, timeout=20)
-        yield node
-    finally:
-        node.stop()
+    return production
 
 
 @pytest.fixture

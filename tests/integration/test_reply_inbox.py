@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -37,14 +36,10 @@ from shared.contract.subjects import (
     sender_inbox_prefix,
 )
 from tests.integration.test_deploy_configs import (
-    SINGLE,
     Node,
-    free_ports,
     generator,
-    loopback_ports,
-    node_from,
 )
-from tests.support import at, park_application, running, wait_until
+from tests.support import at, dev_credentials, park_application, running, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -142,23 +137,8 @@ async def test_a_decision_is_published_only_on_an_inbox_of_the_sender(
 # --- a real service over the deploy accounts ------------------------------------------------------
 
 
-@pytest.fixture
-async def production(tmp_path: Path) -> AsyncIterator[Node]:
-    """deploy/nats/single.conf with its accounts, on free loopback ports."""
-    node = node_from(
-        SINGLE, tmp_path, free_ports(loopback_ports(SINGLE.read_text())), tmp_path / "store"
-    ).start()
-    try:
-        await wait_until(node.healthy, timeout=20)
-        yield node
-    finally:
-        node.stop()
-
-
 def credentials(user: str) -> Credentials:
-    passwords = generator().dev_environment()
-    prefix = None if user == "ministry" else inbox_prefix(user)
-    return Credentials(user, passwords[generator().password_variable(user)], prefix)
+    return dev_credentials(user, None if user == "ministry" else inbox_prefix(user))
 
 
 async def test_beijing_cannot_have_its_decision_delivered_into_tianjin_s_inbox(
