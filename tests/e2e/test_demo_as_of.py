@@ -18,15 +18,10 @@ import pytest
 from demobase.client import caught_up, registry_get
 from demobase.demo import life, selection
 from demobase.demo.desk import Desk
-from services.evaluation.bootstrap import build as build_evaluation
-from services.evaluation.config import EvaluationSettings
-from services.registry.bootstrap import build as build_registry_service
-from services.submission.bootstrap import build as build_submission
 from shared.bus.server import EmbeddedNats
 from shared.config import Settings
-from tests.e2e.test_evaluation_life import FixedClock
-from tests.e2e.test_review_selection import review_service
-from tests.support import at, running, wait_until
+from tests.e2e.test_demo_life import demo_platform
+from tests.support import running, wait_until
 
 pytestmark = [pytest.mark.e2e]
 
@@ -61,12 +56,7 @@ async def test_as_of_2028_06_01_by_business_time_shows_the_bases_revoked_later_a
     settings = sqlite_settings.model_copy(update={"nats_url": nats_server.url, "registry_port": 0})
     monkeypatch.setenv("VAR_DIR", str(settings.var_dir))
     monkeypatch.setenv("NATS_URL", nats_server.url)
-    services = (
-        build_submission(settings),
-        review_service(settings, nats_server.url, at("2026-01-01")),
-        build_evaluation(settings, EvaluationSettings(deadline_check_seconds=3600), FixedClock()),
-        build_registry_service(settings),
-    )
+    services = demo_platform(settings, nats_server.url)
     desk = Desk(nats_server.url)
     async with running(*services):
         await wait_until(lambda: (settings.var_dir / "registry.url").exists())

@@ -27,6 +27,16 @@ from tests.support import at, running, wait_until
 pytestmark = [pytest.mark.e2e]
 
 
+def demo_platform(settings: Settings, url: str) -> tuple[Any, ...]:
+    """The four services as ``make run`` builds them, with clocks the demo does not race."""
+    return (
+        build_submission(settings),
+        review_service(settings, url, at("2026-01-01")),
+        build_evaluation(settings, EvaluationSettings(deadline_check_seconds=3600), FixedClock()),
+        build_registry_service(settings),
+    )
+
+
 async def test_three_years_revoke_one_title_by_each_rule_and_fraud_suspends_the_province(
     nats_server: EmbeddedNats, sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -35,12 +45,7 @@ async def test_three_years_revoke_one_title_by_each_rule_and_fraud_suspends_the_
     settings = sqlite_settings.model_copy(update={"nats_url": nats_server.url, "registry_port": 0})
     monkeypatch.setenv("VAR_DIR", str(settings.var_dir))
     monkeypatch.setenv("NATS_URL", nats_server.url)
-    services = (
-        build_submission(settings),
-        review_service(settings, nats_server.url, at("2026-01-01")),
-        build_evaluation(settings, EvaluationSettings(deadline_check_seconds=3600), FixedClock()),
-        build_registry_service(settings),
-    )
+    services = demo_platform(settings, nats_server.url)
     desk = Desk(nats_server.url)
     async with running(*services):
         await wait_until(lambda: (settings.var_dir / "registry.url").exists())

@@ -18,8 +18,9 @@ from demobase.clock import ClockedDesk
 from shared.bus.connection import connect
 from shared.bus.consumer import REPLY_HEADER
 from shared.bus.server import EmbeddedNats
-from shared.contract.commands import AttemptRefused, IntakeDecision
-from shared.contract.subjects import INTAKE_STREAM, REFUSALS_STREAM
+from shared.contract.commands import IntakeDecision
+from shared.contract.subjects import INTAKE_STREAM
+from tests.e2e.test_dead_letters import refusals
 from tests.e2e.test_submission_path import platform
 from tests.support import at, load_catalogue, park_application, running, wait_until
 
@@ -44,7 +45,7 @@ async def test_an_attempt_on_an_unknown_context_is_refused_and_the_next_one_deci
                 stream=INTAKE_STREAM, headers={REPLY_HEADER: inbox, "Nats-Msg-Id": str(uuid4())},
             )  # fmt: skip
             reply = IntakeDecision.model_validate_json((await sub.next_msg(timeout=10)).data)
-            notices = await wait_until(lambda: _refusals(nc))
+            notices = await wait_until(lambda: refusals(nc))
             after = await ClockedDesk(nats_server.url).send("submission", message)
     finally:
         await nc.drain()
@@ -56,13 +57,3 @@ async def test_an_attempt_on_an_unknown_context_is_refused_and_the_next_one_deci
     assert (notice.service, notice.intake_subject) == (
         "gatekeeper", "intake.v1.nosuch.430000.SubmitApplication",
     )  # fmt: skip
-
-
-async def _refusals(nc: Any) -> list[AttemptRefused]:
-    js = nc.jetstream()
-    count = (await js.stream_info(REFUSALS_STREAM)).state.messages
-    found = []
-    for sequence in range(1, count + 1):
-        stored = await js.get_msg(REFUSALS_STREAM, sequence)
-        found.append(AttemptRefused.model_validate_json(stored.data or b""))
-    return found
