@@ -334,14 +334,19 @@ async def test_r_procedure_no_eidb_title_is_taken_over_and_review_keeps_running(
             nats_server.url, {**IMPORTED, "name": "株洲高新区"}, "2026-01-13"
         )
         assert again.relay is not None
+        awarded = await wait_until(lambda: _awarded(nats_server.url, 2))  # relayed before stop
     for decision in (refused, without_batch):
         assert not decision.accepted and decision.recorded is None
         assert [(p.rule_id, p.field, p.given) for p in decision.problems] == [
             ("R-PROCEDURE", "programme", "EIDB")
         ]
     assert taken_over.accepted and still.accepted
-    awarded = [e for e in await log_events(nats_server.url) if e.event_type == "TitleAwarded"]
     assert [e.payload.model_dump()["programme"] for e in awarded] == ["NIID", "NIID"]
+
+
+async def _awarded(url: str, count: int) -> list[Any] | None:
+    found = [e for e in await log_events(url) if e.event_type == "TitleAwarded"]
+    return found if len(found) >= count else None
 
 
 async def test_r_procedure_a_title_of_a_batch_the_platform_runs_is_not_taken_over(
