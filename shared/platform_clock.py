@@ -79,6 +79,11 @@ class PlatformTime:
                 self._offset = found.offset if found is not None else timedelta(0)
             return self._offset
 
+    def forget(self) -> None:
+        """Read the stored clock again next time (a batch that set it was not committed)."""
+        with self._lock:
+            self._offset = None
+
     def reading(self, received_at: datetime) -> datetime:
         """The platform's time of something the server stored at ``received_at``."""
         return received_at + self.offset

@@ -9,6 +9,7 @@ exactly-once in effect"), and the relay keeps its own position there too.
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
 import hashlib
 import os
@@ -20,7 +21,12 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 
 import psycopg
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
@@ -80,9 +86,27 @@ class ServiceApplication(Application[UUID]):
     """Raises for a domain event that could never be published (its integration event beyond the
     server's max payload): set by the runtime once connected, checked before anything is saved."""
 
+    _deciding: ProcessingEvent[UUID] | None = None
+    """The batch being decided (:meth:`one_commit`): what it recorded so far, not yet committed."""
+
+    def construct_repository(self) -> Repository[UUID]:
+        plain = super().construct_repository()
+        repository = PendingRepository.__new__(PendingRepository)
+        repository.__dict__.update(plain.__dict__)  # the same store, cache and options
+        return repository
+
+    @property
+    def pending(self) -> PendingRepository:
+        repository = self.repository
+        assert isinstance(repository, PendingRepository)
+        return repository
+
     def record(self, *aggregates: Any, upstream: str | None = None, position: int = 0) -> None:
         """Save the aggregates' new events and, when given, the processed position, atomically;
-        nothing is saved if one of the events could never be published (``publishable``)."""
+        nothing is saved if one of the events could never be published (``publishable``).
+
+        Within :meth:`one_commit`, they are kept for the batch's one commit instead, and the next
+        attempt of the batch reads the aggregates as this one left them."""
         tracking = (
             Tracking(application_name=upstream, notification_id=position) if upstream else None
         )
@@ -91,8 +115,40 @@ class ServiceApplication(Application[UUID]):
         if self.publishable is not None:
             for domain_event in processing.events:
                 self.publishable(domain_event)
+        deciding = self._deciding
+        if deciding is not None:
+            deciding.events.extend(processing.events)
+            deciding.aggregates.update(processing.aggregates)
+            deciding.tracking = tracking or deciding.tracking
+            decided = self.pending.decided
+            assert decided is not None
+            decided.update(processing.aggregates)
+            return
         recordings = self._record(processing)
         self._notify(recordings)
+
+    @contextlib.contextmanager
+    def one_commit(self) -> Iterator[None]:
+        """Decide several messages of one stream against the same aggregates, then commit
+        everything they recorded, with the position of the last, in one transaction.
+
+        Every :meth:`record` and :meth:`advance` inside the block is kept in memory, and reads
+        (``repository.get``, ``in repository``, :meth:`find`) see the aggregates as the batch
+        left them; nothing reaches the store, or the cache, until the block ends without an
+        exception. A block that raises leaves the store and the cache exactly as they were, so
+        the batch can be decided again from the store's position (DESIGN.md: "Batch the
+        commits, not the order")."""
+        if self._deciding is not None:
+            raise RuntimeError("a batch is already being decided")
+        deciding = ProcessingEvent[UUID]()
+        self._deciding, self.pending.decided = deciding, {}
+        try:
+            yield
+        finally:
+            self._deciding, self.pending.decided = None, None
+        if deciding.events or deciding.tracking is not None:
+            recordings = self._record(deciding)
+            self._notify(recordings)
 
     def find(self, aggregate_id: UUID) -> Any | None:
         """The aggregate, or None if this service holds none by that id."""
@@ -110,10 +166,27 @@ class ServiceApplication(Application[UUID]):
         return found
 
     def advance(self, upstream: str, position: int) -> None:
-        """Record ``position`` as processed for ``upstream`` with no new events."""
-        self.process_recorder.insert_tracking(
-            Tracking(application_name=upstream, notification_id=position)
-        )
+        """Record ``position`` as processed for ``upstream`` with no new events (within
+        :meth:`one_commit`, with the batch's commit)."""
+        tracking = Tracking(application_name=upstream, notification_id=position)
+        if self._deciding is not None:
+            self._deciding.tracking = tracking
+            return
+        self.process_recorder.insert_tracking(tracking)
+
+
+class PendingRepository(Repository[UUID]):
+    """The repository of a :class:`ServiceApplication`: while a batch is being decided, an
+    aggregate the batch recorded is read as the batch left it (a deep copy, as from the cache,
+    so an attempt refused half-way changes nothing)."""
+
+    decided: dict[UUID, Any] | None = None
+
+    def get(self, aggregate_id: UUID, *, version: int | None = None, **options: Any) -> Any:
+        decided = self.decided
+        if decided is not None and version is None and aggregate_id in decided:
+            return copy.deepcopy(decided[aggregate_id])
+        return super().get(aggregate_id, version=version, **options)
 
 
 EVENT_NAMESPACE = UUID("6f1c2b9e-3d4a-5e6f-8a7b-9c0d1e2f3a4b")

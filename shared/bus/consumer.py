@@ -79,10 +79,12 @@ class TrackedHandler(Protocol):
 
 @runtime_checkable
 class BatchHandler(TrackedHandler, Protocol):
-    """A handler that can take several deliveries of a stream in one commit (a projection)."""
+    """A handler that can take several deliveries of a stream in one commit (a projection, or a
+    service deciding a backlog of attempts)."""
 
-    def handle_batch(self, deliveries: Sequence[Delivery]) -> None:
-        """Apply ``deliveries`` (in sequence order) and record the last one, atomically."""
+    def handle_batch(self, deliveries: Sequence[Delivery]) -> Sequence[bytes | None] | None:
+        """Apply ``deliveries`` (in sequence order) and record the last one, atomically; return
+        each one's reply (or None for none), to be sent once the batch is committed."""
 
 
 class TransientError(Exception):
@@ -233,7 +235,9 @@ class TrackedConsumer:
         assert isinstance(handler, BatchHandler), "batch_size > 1 needs a BatchHandler"
         started = time.perf_counter()
         try:
-            await self.seam.call(handler.handle_batch, [delivery for _, delivery in fresh])
+            replies = await self.seam.call(
+                handler.handle_batch, [delivery for _, delivery in fresh]
+            )
         except TransientError as error:
             log.warning("transient failure, will retry from the recorded position",
                         first=fresh[0][1].sequence, error=str(error))  # fmt: skip
@@ -247,6 +251,10 @@ class TrackedConsumer:
         CONSUMER_LAG.labels(self.service, self.stream).set(fresh[-1][0].metadata.num_pending)
         if self.on_committed is not None:
             self.on_committed()
+        for (_, delivery), reply in zip(fresh, replies or (), strict=False):
+            reply_to = delivery.headers.get(REPLY_HEADER)
+            if reply and reply_to:  # only after the commit: a decision answered is recorded
+                await self._reply(delivery.subject, reply_to, reply, delivery.sequence)
         return True
 
     async def _reply(self, subject: str, reply_to: str, reply: bytes, sequence: int) -> None:
