@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test test-unit test-integration bench bench-scale docs lint typecheck fmt clean
+.PHONY: help install run demo test test-unit test-integration bench bench-scale docs lint typecheck fmt reset clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ typecheck: $(STAMP) ## mypy strict
 fmt: $(STAMP) ## format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+reset: $(STAMP) ## stop what `make run` started and clear var/ (keeps .venv): a fresh system
+	$(BIN)/demobase reset --yes
 
 clean: ## remove the virtualenv and local state under var/
 	rm -rf $(VENV) var

@@ -27,13 +27,13 @@ from nats.js import JetStreamContext
 
 from demobase.audit_log import Report, Verdict
 from demobase.audit_log import verify as verify_heads
-from demobase.client import ClientError, registry_get
+from demobase.client import Bus, ClientError, connect_to, nats_url, registry_get
 from demobase.terminal import console, fail
 from services.registry.audit import AuditReport, ChainVerifier
 from services.registry.heads import DEV_VKEY
 from services.registry.replay import Progress, read_log, terminal_progress
-from shared.bus.connection import Credentials, connect
-from shared.config import Settings, resolve_nats_url
+from shared.bus.connection import Credentials
+from shared.config import Settings
 from shared.contract.subjects import (
     CHECKPOINTS_STREAM,
     EVENTS_STREAM,
@@ -76,12 +76,21 @@ def _trusted_key(settings: Settings, given: str | None) -> tuple[Verifier, str]:
     if text is None:
         console.print("[red]no public key: give --public-key VKEY (or AUDIT_PUBLIC_KEY)[/red]")
         raise typer.Exit(Verdict.NO_KEY)
-    if "+" not in text and Path(text).is_file():
-        text = Path(text).read_text()
     try:
-        return Verifier.parse(text), source
+        return Verifier.parse(_key_text(text)), source
     except NoteError as error:
-        raise fail(str(error)) from None
+        raise fail(f"--public-key: {error}; a vkey reads name+hex id+base64 key") from None
+
+
+def _key_text(given: str) -> str:
+    """A vkey as given, or the text of the file it names (a vkey always holds a ``+``)."""
+    if "+" in given:
+        return given
+    try:
+        path = Path(given)
+        return path.read_text() if path.is_file() else given
+    except (OSError, ValueError):  # not a file name at all (too long, a NUL)
+        return given
 
 
 def _head_file(path: Path, log: Verifier) -> SignedHead:
@@ -95,10 +104,11 @@ def _head_file(path: Path, log: Verifier) -> SignedHead:
 
 
 async def _js(settings: Settings, name: str) -> tuple[Client, JetStreamContext]:
-    """The auditor's connection: its credentials, inbox prefix and JetStream API prefix."""
-    nc = await connect(resolve_nats_url(settings), name, Credentials.from_settings(settings))
-    prefix = settings.nats_js_prefix
-    return nc, nc.jetstream(prefix=prefix) if prefix else nc.jetstream()
+    """The auditor's connection: its credentials, inbox prefix and JetStream API prefix (the
+    CLI's one connection, :func:`demobase.client.connect_to`); the caller drains it."""
+    url = nats_url(settings)
+    nc = await connect_to(url, name, Credentials.from_settings(settings))
+    return nc, Bus(nc, url, settings.nats_js_prefix).jetstream()
 
 
 async def _latest(settings: Settings, log: Verifier) -> SignedHead:
@@ -229,7 +239,10 @@ def audit_verify(
     settings = Settings()
     log, source = _trusted_key(settings, public_key)
     saved = _head_file(since, log) if since is not None else None
-    known = [Verifier.parse(k) for k in witness_key or []]
+    try:
+        known = [Verifier.parse(_key_text(k)) for k in witness_key or []]
+    except NoteError as error:
+        raise fail(f"--witness-key: {error}") from None
     try:
         report = asyncio.run(_verify(settings, log, saved, known, witnesses))
     except (NatsError, TimeoutError, OSError) as error:

@@ -11,24 +11,35 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from demobase import audit, reference, refusals, selection
-from demobase.client import AlreadyOnIntakeError, ClientError, registry_get, submit_file
+from demobase.client import (
+    AlreadyOnIntakeError,
+    ClientError,
+    bus,
+    nats_url,
+    registry_get,
+    submit_file,
+)
+from demobase.ids import entry_id
 from demobase.terminal import (
+    AsJson,
     EffectiveDate,
+    Guarded,
     already_received,
     console,
     effective,
     errors,
     fail,
+    fitted,
     print_decision,
+    print_json,
 )
-from shared.config import Settings, resolve_nats_url
+from shared.config import Settings
 from shared.contract.provinces import PROVINCES, province_code
 
 app = typer.Typer(help="demobase: MIIT national demonstration-base programmes on an event log.",
-                  no_args_is_help=True)  # fmt: skip
+                  no_args_is_help=True, cls=Guarded)  # fmt: skip
 registry_app = typer.Typer(help="Read, verify and rebuild the registry.", no_args_is_help=True)
 contract_app = typer.Typer(help="The event contract.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
@@ -62,6 +73,7 @@ def submit(
         Path, typer.Argument(exists=True, dir_okay=False, help="JSON or YAML application")
     ],
     effective_date: EffectiveDate = None,
+    as_json: AsJson = False,
 ) -> None:
     """Publish an application on the intake, as a province tool would; await the decision.
 
@@ -69,9 +81,10 @@ def submit(
     first copy only and this says so (exit 3), or that the id was used by another attempt."""
     settings = Settings()
     try:
-        decision = submit_file(
-            file, settings, resolve_nats_url(settings), effective(effective_date)
-        )
+        decision = submit_file(file, settings, nats_url(settings), effective(effective_date))
+        if as_json:
+            print_json(decision.model_dump(mode="json"))
+            raise typer.Exit(code=0 if decision.accepted else 2)
         print_decision(decision)
         if decision.subject_id:
             entry = _await_in_registry(settings, decision.subject_id)
@@ -86,31 +99,30 @@ def submit(
 
 
 @app.command()
-def status() -> None:
+def status(as_json: AsJson = False) -> None:
     """Each service: running or not, and how far it has processed each stream it reads."""
     from demobase.client import service_status
 
     settings = Settings()
-    try:
-        found = asyncio.run(service_status(resolve_nats_url(settings)))
-    except OSError as error:
-        raise fail(f"cannot reach NATS: {error}") from None
-    table = Table("service", "stream", "subjects", "processed", "last on stream", "behind")
+    found = asyncio.run(service_status(nats_url(settings), settings=settings))
+    if as_json:
+        try:
+            quarantined: Any = registry_get(settings, "/api/quarantine")
+        except ClientError as error:
+            quarantined = {"unknown": str(error)}
+        print_json({"services": found, "quarantine": quarantined})
+        return
+    headers = ("service", "stream", "subjects", "processed", "last on stream", "behind")
+    rows = []
     for service in found:
         if not service["running"]:
-            table.add_row(service["service"], "[red]not running[/red]", "", "", "", "")
+            rows.append((service["service"], "not running", "", "", "", ""))
         for c in service["consumers"]:
             whole = c["filter"] in ("bases.v1.>", "intake.v1.>")  # a filtered count is no lag
             behind = str(max(0, c["stream_last"] - c["processed"])) if whole else ""
-            table.add_row(
-                service["service"],
-                c["stream"],
-                c["filter"],
-                str(c["processed"]),
-                str(c["stream_last"]),
-                behind,
-            )
-    console.print(table)
+            rows.append((service["service"], c["stream"], c["filter"], str(c["processed"]),
+                         str(c["stream_last"]), behind))  # fmt: skip
+    console.print(fitted(headers, rows, ids=("service",), drop=("subjects", "last on stream")))
     _print_quarantine(settings)
 
 
@@ -131,13 +143,29 @@ def _print_quarantine(settings: Settings) -> None:
 
 @app.command()
 def demo() -> None:
-    """Play NIID batch 11 and the first EIDB batch into a running system (`make run` first)."""
+    """Play NIID batch 11 and the first EIDB batch into a running system (`make run` first).
+
+    On a system that already holds the demo's batches it stops before sending anything and
+    says how to start afresh: `make reset` (then `make run`), or a fresh VAR_DIR."""
     from demobase.demo.play import play
 
-    try:
-        play()
-    except ClientError as error:
-        raise fail(str(error)) from None
+    play()
+
+
+@app.command()
+def reset(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask first")] = False,
+) -> None:
+    """Stop what `make run` started from this VAR_DIR (if it runs) and clear VAR_DIR: the log,
+    the services' stores, the registry. `.venv` is kept; so is a PostgreSQL schema or a NATS
+    server of NATS_URL, which this names rather than touches."""
+    from demobase.reset import reset_system
+
+    settings = Settings()
+    if not yes and not typer.confirm(f"stop demobase and delete {settings.var_dir.resolve()}?"):
+        raise typer.Exit(code=1)
+    for line in reset_system(settings):
+        console.print(line, soft_wrap=True)
 
 
 @registry_app.command("list")
@@ -154,22 +182,19 @@ def registry_list(
 ) -> None:
     """Applications and bases in the registry."""
     settings = Settings()
-    try:
-        code = province_code(province) if province else None
-        entries = registry_get(
-            settings, "/api/applications", programme=programme, province=code, status=status,
-            domain=domain, stars=str(stars) if stars else None, year=str(year) if year else None,
-        )  # fmt: skip
-    except (ClientError, ValueError) as error:
-        raise fail(str(error)) from None
+    code = province_code(province) if province else None
+    entries = registry_get(
+        settings, "/api/applications", programme=programme, province=code, status=status,
+        domain=domain, stars=str(stars) if stars else None, year=str(year) if year else None,
+    )  # fmt: skip
     if as_json:
-        typer.echo(json.dumps(entries, ensure_ascii=False, indent=1))
+        print_json(entries)
         return
-    table = Table("id", "name", "province", "programme", "domain", "status", "since")
-    for e in entries:
-        table.add_row(e["id"], e["name"], PROVINCES.get(e["province"], e["province"]),
-                      e["programme"], e["domain"], e["status"], e["since"][:10])  # fmt: skip
-    console.print(table)
+    headers = ("id", "name", "province", "programme", "domain", "status", "since")
+    rows = [(e["id"], e["name"], PROVINCES.get(e["province"], e["province"]), e["programme"],
+             e["domain"] or "", e["status"], e["since"][:10]) for e in entries]  # fmt: skip
+    drop = ("since", "domain", "programme", "province")
+    console.print(fitted(headers, rows, drop=drop))
 
 
 @registry_app.command("show")
@@ -177,13 +202,11 @@ def registry_show(
     subject_id: Annotated[str, typer.Argument(help="id (or an unambiguous prefix)")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """One application or base with its timeline."""
-    try:
-        entry = registry_get(Settings(), f"/api/applications/{subject_id}")
-    except ClientError as error:
-        raise fail(str(error)) from None
+    """One application or base with its timeline (by id, an unambiguous prefix, or a name)."""
+    settings = Settings()
+    entry = registry_get(settings, f"/api/applications/{entry_id(settings, subject_id)}")
     if as_json:
-        typer.echo(json.dumps(entry, ensure_ascii=False, indent=1))
+        print_json(entry)
         return
     console.print(f"[bold]{entry['name']}[/bold]  {entry['id']}")
     where = PROVINCES.get(entry["province"], entry["province"])
@@ -204,11 +227,10 @@ def registry_show(
                 f"[red]revoked under {entry['revoked_rule']}[/red]: "
                 f"{entry['revoked_reason']} (caused by {causes})"
             )
-    table = Table("seq", "event", "occurred", "recorded", "actor", "event id")
-    for line in entry["timeline"]:
-        table.add_row(str(line["sequence"]), line["event_type"], line["occurred_at"],
-                      line["recorded_at"], line["actor"], line["event_id"])  # fmt: skip
-    console.print(table)
+    headers = ("seq", "event", "occurred", "recorded", "actor", "event id")
+    rows = [(str(line["sequence"]), line["event_type"], line["occurred_at"], line["recorded_at"],
+             line["actor"], line["event_id"]) for line in entry["timeline"]]  # fmt: skip
+    console.print(fitted(headers, rows, ids=("event id",), drop=("recorded", "actor", "occurred")))
 
 
 @registry_app.command("trace")
@@ -219,34 +241,33 @@ def registry_trace(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Every event of one decision across the services, in log order, with what caused each."""
-    try:
-        lines = registry_get(Settings(), f"/api/trace/{event_or_correlation_id}")
-    except ClientError as error:
-        raise fail(str(error)) from None
+    lines = registry_get(Settings(), f"/api/trace/{event_or_correlation_id}")
     if as_json:
-        typer.echo(json.dumps(lines, ensure_ascii=False, indent=1))
+        print_json(lines)
         return
+    if not lines:
+        raise fail(f"no event and no correlation {event_or_correlation_id!r} in the registry")
     console.print(f"correlation [bold]{lines[0]['correlation_id']}[/bold]: {len(lines)} events")
-    table = Table("seq", "event", "subject", "actor", "occurred", "caused by")
-    for line in lines:
-        table.add_row(str(line["sequence"]), line["event_type"], line["subject_id"],
-                      line["actor"], line["occurred_at"], line["causation_id"] or "")  # fmt: skip
-    console.print(table)
+    headers = ("seq", "event", "subject", "actor", "occurred", "caused by")
+    rows = [(str(line["sequence"]), line["event_type"], line["subject_id"], line["actor"],
+             line["occurred_at"], line["causation_id"] or "") for line in lines]  # fmt: skip
+    console.print(fitted(headers, rows, ids=("subject", "caused by"), drop=("occurred", "actor")))
 
 
 @registry_app.command("digest")
-def registry_digest() -> None:
+def registry_digest(as_json: AsJson = False) -> None:
     """The live registry's event count and SHA-256 digest of its canonical export."""
-    try:
-        answer = registry_get(Settings(), "/api/digest")
-    except ClientError as error:
-        raise fail(str(error)) from None
+    answer = registry_get(Settings(), "/api/digest")
+    if as_json:
+        print_json(answer)
+        return
     typer.echo(f"events: {answer['events']}\ndigest: {answer['digest']}")
 
 
 @registry_app.command("rebuild")
 def registry_rebuild(
     batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+    as_json: AsJson = False,
 ) -> None:
     """Replay the event log from sequence 1 into new tables and swap them in when complete;
     print count and digest. A rebuild that fails leaves the registry as it was."""
@@ -254,30 +275,31 @@ def registry_rebuild(
 
     from services.registry.bootstrap import build_registry
     from services.registry.rebuild import rebuild
-    from shared.bus.connection import connect
 
     settings = Settings()
 
     async def replay() -> tuple[int, str]:
-        nc = await connect(resolve_nats_url(settings), "demobase-rebuild")
-        try:
+        async with bus(settings, "demobase-rebuild") as link:  # before the registry is opened
+            js = link.jetstream()
             with Progress(TextColumn("replaying the log"), BarColumn(), MofNCompleteColumn(),
                           TimeRemainingColumn(), console=errors) as bar:  # fmt: skip
                 task = bar.add_task("replay", total=None)
-                result = await rebuild(
-                    build_registry(settings), nc.jetstream(), batch_size=batch_size,
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                )  # fmt: skip
+                try:
+                    result = await rebuild(
+                        build_registry(settings), js, batch_size=batch_size,
+                        progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    )  # fmt: skip
+                except (NatsError, TimeoutError) as error:
+                    raise ClientError(
+                        f"rebuild failed, the registry is as it was: {type(error).__name__}: "
+                        f"{error or 'timed out'}"
+                    ) from None
             return result.events, result.digest
-        finally:
-            await nc.drain()
 
-    try:
-        events, digest = asyncio.run(replay())
-    except OSError as error:
-        raise fail(f"cannot reach NATS: {error}") from None
-    except (NatsError, TimeoutError) as error:
-        raise fail(f"rebuild failed, the registry is as it was: {error!r}") from None
+    events, digest = asyncio.run(replay())
+    if as_json:
+        print_json({"events": events, "digest": digest})
+        return
     typer.echo(f"events: {events}\ndigest: {digest}")
 
 
@@ -323,21 +345,13 @@ def registry_as_of(
             f"[yellow]this registry keeps its history from sequence {answer['history_from']} on; "
             "`demobase registry rebuild` fills in the rest[/yellow]"
         )
-    table = Table("id", "name", "province", "programme", "status", "title", "seq",
-                  "took effect (UTC)", "recorded (UTC)")  # fmt: skip
-    for e in entries:
-        table.add_row(
-            e["id"],
-            e["name"],
-            PROVINCES.get(e["province"], e["province"]),
-            e["programme"],
-            e["status"],
-            e.get("title") or "",
-            str(e["sequence"]),
-            e["effective_at"][:19],
-            e["recorded_at"][:19],
-        )
-    console.print(table)
+    headers = ("id", "name", "province", "programme", "status", "title", "seq",
+               "took effect (UTC)", "recorded (UTC)")  # fmt: skip
+    rows = [(e["id"], e["name"], PROVINCES.get(e["province"], e["province"]), e["programme"],
+             e["status"], e.get("title") or "", str(e["sequence"]), e["effective_at"][:19],
+             e["recorded_at"][:19]) for e in entries]  # fmt: skip
+    drop = ("title", "programme", "province", "seq")
+    console.print(fitted(headers, rows, drop=drop))
     if answer["next"]:
         console.print(f"… and more after {answer['next']} (without --limit: all of them)")
 

@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 import yaml
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.errors import NoRespondersError
-from nats.js.errors import NoStreamResponseError
+from nats.js import JetStreamContext
+from nats.js.errors import NoStreamResponseError, NotFoundError
 
 from shared.bus.connection import Credentials, connect
 from shared.bus.consumer import REPLY_HEADER
 from shared.bus.runtime import status_subject
-from shared.config import Settings
+from shared.config import Settings, nats_url_file
 from shared.contract.commands import IntakeDecision
 from shared.contract.envelope import loads_strict
 from shared.contract.provinces import province_code
@@ -33,12 +39,121 @@ class ClientError(Exception):
     """Something the person at the terminal can act on."""
 
 
+class NatsUnreachableError(ClientError):
+    """No NATS server answers where this CLI was told to look (or it was told of none)."""
+
+
+def nats_url(settings: Settings) -> str:
+    """The NATS server this CLI was told of: ``NATS_URL``, else the one ``make run`` started and
+    recorded in ``var/nats.url``. Never a guess: a default port could be another system's server
+    (another checkout's ``make run``, a ``deploy/`` cluster), and commands sent there would be
+    decided by it without a word (issue 11)."""
+    if settings.nats_url:
+        return settings.nats_url
+    recorded = nats_url_file(settings)
+    if recorded.is_file():
+        url = recorded.read_text().strip()
+        if url:
+            return url
+    raise NatsUnreachableError(
+        f"no NATS server to talk to: `make run` is not running from {settings.var_dir} "
+        f"(no {recorded}) and NATS_URL is not set; start `make run`, or set NATS_URL"
+    )
+
+
+PROBE_TIMEOUT = 2.0
+"""Seconds to wait for a TCP answer from each server before saying none answers."""
+
+
+def check_reachable(url: str, timeout: float = PROBE_TIMEOUT) -> None:
+    """Fail at once, in one line, when no server of ``url`` (one or several, comma-separated)
+    accepts a connection: nats-py would retry each for half a minute, warning every time."""
+    servers = [part.strip() for part in url.split(",") if part.strip()]
+    reasons = []
+    for server in servers:
+        parts = urlsplit(server if "://" in server else f"nats://{server}")
+        try:
+            host, port = parts.hostname or "127.0.0.1", parts.port or 4222
+        except ValueError as error:  # a port that is not a number
+            raise NatsUnreachableError(
+                f"NATS_URL {server!r} is not a server URL ({error})"
+            ) from None
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return
+        except OSError as error:
+            reasons.append(f"{host}:{port} {getattr(error, 'strerror', None) or error}")
+    raise NatsUnreachableError(
+        f"cannot reach NATS at {url} ({'; '.join(reasons) or 'no server given'}); "
+        "is `make run` up, or NATS_URL right?"
+    )
+
+
+async def connect_to(url: str, name: str, credentials: Credentials | None = None) -> Client:
+    """The CLI's one way onto NATS: the server checked first, then :func:`connect` with the
+    given credentials (``NATS_USER``, ``NATS_PASSWORD``, ``NATS_INBOX_PREFIX``)."""
+    await asyncio.to_thread(check_reachable, url)
+    try:
+        return await connect(url, name, credentials)
+    except (NatsError, OSError, TimeoutError) as error:
+        raise NatsUnreachableError(
+            f"cannot connect to NATS at {url}: {type(error).__name__}: {error}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Bus:
+    """A connection of this CLI and its JetStream context, with the account's API prefix."""
+
+    nc: Client
+    url: str
+    js_prefix: str | None = None
+
+    def jetstream(self, timeout: float = 5.0) -> JetStreamContext:
+        """JetStream under ``NATS_JS_PREFIX`` when set (an account importing the API)."""
+        if self.js_prefix:
+            return self.nc.jetstream(prefix=self.js_prefix, timeout=timeout)
+        return self.nc.jetstream(timeout=timeout)
+
+
+@contextlib.asynccontextmanager
+async def bus(settings: Settings, name: str, url: str | None = None) -> AsyncIterator[Bus]:
+    """Every command's connection: the server it was told of (:func:`nats_url`), the account of
+    ``NATS_USER``/``NATS_PASSWORD``/``NATS_INBOX_PREFIX`` and JetStream under ``NATS_JS_PREFIX``;
+    drained when the block ends."""
+    url = url or nats_url(settings)
+    nc = await connect_to(url, name, Credentials.from_settings(settings))
+    try:
+        yield Bus(nc, url, settings.nats_js_prefix)
+    finally:
+        await nc.drain()
+
+
 def read_document(path: Path) -> dict[str, Any]:
-    """A JSON or YAML document (JSON with duplicate keys is refused)."""
-    text = path.read_text(encoding="utf-8")
-    data = loads_strict(text) if path.suffix == ".json" else yaml.safe_load(text)
+    """A JSON or YAML document (JSON with duplicate keys is refused); anything else is named
+    as such, with where it fails to read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = loads_strict(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except UnicodeDecodeError:
+        hint = (
+            " (a spreadsheet? `demobase forms check` reads .xlsx)" if path.suffix == ".xlsx" else ""
+        )
+        raise ClientError(f"{path}: not a JSON or YAML text{hint}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise ClientError(f"{path}: not valid YAML{where}: {problem}") from None
+    except ValueError as error:  # JSON, or a duplicate key
+        raise ClientError(f"{path}: not valid JSON: {error}") from None
+    except OSError as error:
+        raise ClientError(f"{path}: cannot be read: {error.strerror or error}") from None
     if not isinstance(data, dict):
-        raise ClientError(f"{path}: expected a mapping at the top, found {type(data).__name__}")
+        found = "nothing" if data is None else f"a {type(data).__name__}"
+        raise ClientError(
+            f"{path}: expected a JSON or YAML mapping (field: value, …) at the top, found {found}"
+        )
     return data
 
 
@@ -93,8 +208,10 @@ async def send_command(
     JetStream rights), ``Nats-Msg-Id`` set, and a reply subject in its own inboxes: under
     ``_INBOX.p<code>`` for a province, the only inboxes a service answers it on.
     """
-    credentials = credentials or Credentials.from_settings(Settings())
-    nc = await connect(nats_url, "demobase-cli", credentials)
+    settings = Settings()
+    credentials = credentials or Credentials.from_settings(settings)
+    nc = await connect_to(nats_url, "demobase-cli", credentials)
+    js = Bus(nc, nats_url, settings.nats_js_prefix)
     try:
         inbox = f"{sender_inbox_prefix(message['province'])}.{uuid4().hex}"
         sub = await nc.subscribe(inbox, max_msgs=1)
@@ -102,13 +219,13 @@ async def send_command(
         data = json.dumps(message, ensure_ascii=False, default=str).encode()  # YAML dates as ISO
         headers = {"Nats-Msg-Id": message["command_id"], REPLY_HEADER: inbox}
         try:
-            ack = await nc.jetstream().publish(subject, data, stream=INTAKE_STREAM, headers=headers)
+            ack = await js.jetstream().publish(subject, data, stream=INTAKE_STREAM, headers=headers)
         except NoStreamResponseError:
             raise ClientError(
                 f"no intake stream answers at {nats_url}; is `make run` up (or NATS_URL right)?"
             ) from None
         if ack.duplicate:  # no decision comes: the service decided the first copy, not this one
-            raise await _already_on_intake(nc, credentials, message, data, int(ack.seq))
+            raise await _already_on_intake(js, credentials, message, data, int(ack.seq))
         try:
             reply = await sub.next_msg(timeout=timeout)
         except TimeoutError:
@@ -138,7 +255,7 @@ WHERE_DECIDED = "see `demobase refusals` (if it was refused) or the registry (if
 
 
 async def _already_on_intake(
-    nc: Client, credentials: Credentials, message: dict[str, Any], data: bytes, sequence: int
+    nc: Bus, credentials: Credentials, message: dict[str, Any], data: bytes, sequence: int
 ) -> AlreadyOnIntakeError:
     """What the duplicate acknowledgement means, said truthfully: the stored attempt at
     ``sequence`` compared with ``data`` where this connection may read it."""
@@ -166,7 +283,7 @@ async def _already_on_intake(
     )  # fmt: skip
 
 
-async def _stored_attempt(nc: Client, credentials: Credentials, sequence: int) -> bytes | None:
+async def _stored_attempt(nc: Bus, credentials: Credentials, sequence: int) -> bytes | None:
     """The intake's message at ``sequence``, or None where this connection may not read it."""
     if credentials.inbox_prefix:  # a restricted user (a province): no $JS.API right to ask
         return None
@@ -196,12 +313,21 @@ def _same_attempt(stored: bytes, data: bytes) -> bool:
 SERVICES = ("submission", "review", "evaluation", "registry")
 
 
-async def service_status(nats_url: str, timeout: float = 2.0) -> list[dict[str, Any]]:
+async def service_status(
+    nats_url: str, timeout: float = 2.0, settings: Settings | None = None
+) -> list[dict[str, Any]]:
     """Each running service's positions, and the last sequence of each stream it reads."""
-    nc = await connect(nats_url, "demobase-status")
-    try:
-        js = nc.jetstream()
-        last = {name: (await js.stream_info(name)).state.last_seq for name in ("EVENTS", "INTAKE")}
+    async with bus(settings or Settings(), "demobase-status", nats_url) as link:
+        nc, js = link.nc, link.jetstream()
+        try:
+            last = {
+                name: (await js.stream_info(name)).state.last_seq for name in ("EVENTS", "INTAKE")
+            }
+        except (NotFoundError, NoRespondersError):
+            raise ClientError(
+                f"NATS at {nats_url} answers but holds no demobase streams (EVENTS, INTAKE): "
+                "is it the server `make run` started, or have the services never run on it?"
+            ) from None
         found = []
         for service in SERVICES:
             try:
@@ -214,25 +340,21 @@ async def service_status(nats_url: str, timeout: float = 2.0) -> list[dict[str, 
                 consumer["stream_last"] = last.get(consumer["stream"], 0)
             found.append({**status, "running": True})
         return found
-    finally:
-        await nc.drain()
 
 
 async def caught_up(nats_url: str, service: str, deadline_seconds: float = 30.0) -> None:
     """Wait until ``service`` has published all it recorded and processed the whole log."""
-    nc = await connect(nats_url, "demobase-barrier")
-    try:
+    async with bus(Settings(), "demobase-barrier", nats_url) as link:
         deadline = time.monotonic() + deadline_seconds
         while time.monotonic() < deadline:
-            status = json.loads((await nc.request(status_subject(service), b"", timeout=2)).data)
-            last = (await nc.jetstream().stream_info("EVENTS")).state.last_seq
+            reply = await link.nc.request(status_subject(service), b"", timeout=2)
+            status = json.loads(reply.data)
+            last = (await link.jetstream().stream_info("EVENTS")).state.last_seq
             readers = [c for c in status["consumers"] if c["filter"] == "bases.v1.>"]
             if not status.get("unpublished") and all(c["processed"] >= last for c in readers):
                 return
             await asyncio.sleep(0.1)
         raise ClientError(f"{service} has not caught up with the log in {deadline_seconds} s")
-    finally:
-        await nc.drain()
 
 
 def submit_file(

@@ -14,9 +14,9 @@ from typing import Annotated
 import typer
 from nats.js.api import DeliverPolicy
 
+from demobase.client import bus, nats_url
 from demobase.terminal import console, fail
-from shared.bus.connection import connect
-from shared.config import Settings, resolve_nats_url
+from shared.config import Settings
 from shared.contract.commands import AttemptRefused
 from shared.contract.provinces import PROVINCES, province_code
 from shared.contract.subjects import REFUSALS_STREAM
@@ -28,12 +28,13 @@ def register(app: typer.Typer) -> None:
     app.command("refusals")(list_refusals)
 
 
-async def read_refusals(url: str, subject: str, last: int) -> list[tuple[str, AttemptRefused]]:
+async def read_refusals(
+    url: str, subject: str, last: int, settings: Settings | None = None
+) -> list[tuple[str, AttemptRefused]]:
     """The newest ``last`` dead letters on ``subject`` (a filter of ``deadletter.v1.>``), oldest
     first, each with the subject it was published on."""
-    nc = await connect(url, "demobase-refusals")
-    try:
-        js = nc.jetstream()
+    async with bus(settings or Settings(), "demobase-refusals", url) as link:
+        js = link.jetstream()
         info = await js.stream_info(REFUSALS_STREAM, subjects_filter=subject)
         total = sum((info.state.subjects or {}).values())
         found: list[tuple[str, AttemptRefused]] = []
@@ -46,8 +47,6 @@ async def read_refusals(url: str, subject: str, last: int) -> list[tuple[str, At
             found.append((message.subject, AttemptRefused.model_validate_json(message.data)))
         await sub.unsubscribe()
         return found[-last:]
-    finally:
-        await nc.drain()
 
 
 def list_refusals(
@@ -59,13 +58,13 @@ def list_refusals(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON array")] = False,
 ) -> None:
     """Attempts the services refused with nothing recorded, with why (the dead-letter stream)."""
-    try:
-        code = province_code(province) if province else "*"
-    except ValueError as error:
-        raise fail(str(error)) from None
+    code = province_code(province) if province else "*"
+    if context not in (None, "submission", "review", "evaluation"):
+        raise fail(f"--context {context!r}: one of submission, review, evaluation")
     subject = f"deadletter.v1.{context or '*'}.{code}.>"
+    settings = Settings()
     try:
-        found = asyncio.run(read_refusals(resolve_nats_url(Settings()), subject, last))
+        found = asyncio.run(read_refusals(nats_url(settings), subject, last, settings))
     except (OSError, TimeoutError) as error:
         raise fail(f"cannot read {REFUSALS_STREAM}: {error!r}") from None
     if as_json:

@@ -16,9 +16,20 @@ import typer
 from openpyxl import Workbook
 from rich.table import Table
 
-from demobase.client import ClientError, intake_message, read_document, registry_get, send_on
-from demobase.terminal import EffectiveDate, console, effective, fail, print_decision
-from shared.config import Settings, resolve_nats_url
+from demobase.client import intake_message, nats_url, read_document, registry_get, send_on
+from demobase.ids import batch_id as resolve_batch
+from demobase.ids import entry_id
+from demobase.terminal import (
+    AsJson,
+    EffectiveDate,
+    console,
+    effective,
+    fail,
+    fitted,
+    print_decision,
+    print_json,
+)
+from shared.config import Settings
 from shared.contract.commands import COMMAND_TYPES, IntakeDecision
 from shared.contract.provinces import MINISTRY, PROVINCES, province_code
 
@@ -30,20 +41,26 @@ Province = Annotated[str | None, typer.Option(help="province code or name (defau
 
 
 def send(
-    command_type: str, body: dict[str, Any], province: str, actor: str, day: Any
+    command_type: str,
+    body: dict[str, Any],
+    province: str,
+    actor: str,
+    day: Any,
+    as_json: bool = False,
 ) -> IntakeDecision:
-    """Publish one command and print the decision; exit 2 when it is refused."""
+    """Publish one command and print the decision (as JSON with ``as_json``); exit 2 when it
+    is refused."""
     if command_type not in COMMAND_TYPES:
         raise fail(f"unknown command {command_type!r}; known: {', '.join(sorted(COMMAND_TYPES))}")
     settings = Settings()
     context = COMMAND_TYPES[command_type].context
     on = effective(day)
     message = intake_message(command_type, body, province, actor, on or _now())
-    try:
-        decision = asyncio.run(send_on(resolve_nats_url(settings), context, message, on))
-    except ClientError as error:
-        raise fail(str(error)) from None
-    print_decision(decision)
+    decision = asyncio.run(send_on(nats_url(settings), context, message, on))
+    if as_json:
+        print_json(decision.model_dump(mode="json"))
+    else:
+        print_decision(decision)
     if not decision.accepted:
         raise typer.Exit(code=2)
     return decision
@@ -60,11 +77,13 @@ def _who(province: str | None, document: dict[str, Any]) -> str:
     return province_code(given) if given else MINISTRY
 
 
-def send_document(command_type: str, file: Path, province: str | None, day: Any) -> None:
+def send_document(
+    command_type: str, file: Path, province: str | None, day: Any, as_json: bool = False
+) -> None:
     document = read_document(file)
     code = _who(province, document)
     actor = "ministry" if code == MINISTRY else f"province:{code}"
-    send(command_type, document, code, actor, day)
+    send(command_type, document, code, actor, day, as_json)
 
 
 def register(app: typer.Typer) -> None:
@@ -80,18 +99,20 @@ def send_file_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON or YAML body")],
     province: Province = None,
     effective_date: EffectiveDate = None,
+    as_json: AsJson = False,
 ) -> None:
     """Send any intake command with its body from a file (what a province's tool does)."""
-    send_document(command_type, file, province, effective_date)
+    send_document(command_type, file, province, effective_date, as_json)
 
 
 @batch_app.command("open")
 def batch_open(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the batch, YAML")],
     effective_date: EffectiveDate = None,
+    as_json: AsJson = False,
 ) -> None:
     """The ministry opens a batch: programme, domains, deadlines, suspended provinces."""
-    send_document("OpenBatch", file, None, effective_date)
+    send_document("OpenBatch", file, None, effective_date, as_json)
 
 
 @batch_app.command("forward")
@@ -99,28 +120,41 @@ def batch_forward(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML with province")],
     province: Province = None,
     effective_date: EffectiveDate = None,
+    as_json: AsJson = False,
 ) -> None:
     """A province forwards a batch: its cities' deadline, quotas, whether cities review first."""
-    send_document("ForwardBatch", file, province, effective_date)
+    send_document("ForwardBatch", file, province, effective_date, as_json)
 
 
 @batch_app.command("list")
-def batch_list() -> None:
+def batch_list(as_json: AsJson = False) -> None:
     """Batches as opened, with the provinces that forwarded them."""
-    table = Table("batch", "programme", "title", "deadlines", "forwarded by")
-    for batch in _get("/api/batches"):
+    batches = _get("/api/batches")
+    if as_json:
+        print_json(batches)
+        return
+    rows = []
+    for batch in batches:
         deadlines = ", ".join(f"{d['level']} {d['due']}" for d in batch.get("deadlines", []))
         forwarded = ", ".join(PROVINCES.get(p, p) for p in batch["forwarded"])
-        table.add_row(
-            batch["batch_id"], batch.get("programme"), batch.get("title"), deadlines, forwarded
-        )
-    console.print(table)
+        rows.append((batch["batch_id"], batch.get("programme") or "", batch.get("title") or "",
+                     deadlines, forwarded))  # fmt: skip
+    headers = ("batch", "programme", "title", "deadlines", "forwarded by")
+    console.print(fitted(headers, rows, ids=("batch",), drop=("programme", "deadlines")))
 
 
 @batch_app.command("funnel")
-def batch_funnel(batch_id: Annotated[str, typer.Argument(help="e.g. EIDB-2026-1")]) -> None:
+def batch_funnel(
+    batch_id: Annotated[str, typer.Argument(help="e.g. EIDB-2026-1 (or a prefix, or its title)")],
+    as_json: AsJson = False,
+) -> None:
     """How many applications reached each stage, and recommendations against quota."""
+    batch_id = resolve_batch(Settings(), batch_id)
     funnel = _get(f"/api/batches/{batch_id}/funnel")
+    if as_json:
+        print_json({"batch_id": batch_id, "funnel": funnel,
+                    "quotas": _get(f"/api/batches/{batch_id}/quotas")})  # fmt: skip
+        return
     table = Table("stage", "applications", title=f"funnel of {batch_id}")
     for stage, count in funnel.items():
         table.add_row(stage.replace("_", " "), str(count))
@@ -146,47 +180,56 @@ def batch_funnel(batch_id: Annotated[str, typer.Argument(help="e.g. EIDB-2026-1"
         console.print(table)
 
 
+ApplicationId = Annotated[
+    str, typer.Argument(help="the application's id, an unambiguous prefix of it, or its name")
+]
+
+
 @city_app.command("review")
 def city_review(
-    application_id: str,
+    application_id: ApplicationId,
     city: Annotated[str, typer.Option(help="the reviewing city, e.g. 福州市")],
     rank: Annotated[int, typer.Option(min=1, help="the city's order of preference")] = 1,
     province: Province = None,
     effective_date: EffectiveDate = None,
+    as_json: AsJson = False,
 ) -> None:
     """A city puts an application forward to its province (within its deadline and quota)."""
-    code = province_code(province) if province else _province_of(application_id)
+    application_id, of = _application(application_id)
+    code = province_code(province) if province else of
     body = {"application_id": application_id, "city": city, "rank": rank}
-    send("ReviewByCity", body, code, f"city:{city}", effective_date)
+    send("ReviewByCity", body, code, f"city:{city}", effective_date, as_json)
 
 
 @province_app.command("recommend")
 def province_recommend(
-    application_id: str,
+    application_id: ApplicationId,
     document: Annotated[str, typer.Option(help="title of the recommendation document")],
     number: Annotated[str | None, typer.Option(help="its 文号")] = None,
     effective_date: EffectiveDate = None,
+    as_json: AsJson = False,
 ) -> None:
     """The province recommends an application to the ministry (R-PROCEDURE, R-DEADLINES)."""
-    code = _province_of(application_id)
+    application_id, code = _application(application_id)
     body = {
         "application_id": application_id,
         "recommendation": {"title": document, "number": number},
     }
-    send("RecommendApplication", body, code, f"province:{code}", effective_date)
+    send("RecommendApplication", body, code, f"province:{code}", effective_date, as_json)
 
 
 @province_app.command("reject")
 def province_reject(
-    application_id: str,
+    application_id: ApplicationId,
     reason: Annotated[list[str], typer.Option(help="a reason (repeat for several)")],
     stage: Annotated[str, typer.Option(help="city or province")] = "province",
     effective_date: EffectiveDate = None,
+    as_json: AsJson = False,
 ) -> None:
     """The city or the province turns an application down, with its reasons."""
-    code = _province_of(application_id)
+    application_id, code = _application(application_id)
     body = {"application_id": application_id, "stage": stage, "reasons": reason}
-    send("RejectApplication", body, code, f"province:{code}", effective_date)
+    send("RejectApplication", body, code, f"province:{code}", effective_date, as_json)
 
 
 @province_app.command("summary-table")
@@ -197,6 +240,11 @@ def province_summary_table(
 ) -> None:
     """附件1: the province's recommendations as a spreadsheet (R-SUMMARY-TABLE)."""
     code = province_code(province)
+    if code not in PROVINCES:
+        raise fail(f"{province!r} is the ministry, not a province: 附件1 is a province's table")
+    if output.suffix not in (".csv", ".xlsx"):
+        raise fail(f"{output}: write .xlsx or .csv")
+    batch_id = resolve_batch(Settings(), batch_id)
     rows = _get(f"/api/batches/{batch_id}/summary-table", province=code)
     columns = ["序号", "申报单位名称", "园区/企业名称", "申报类别", "申报创建领域"]
     if output.suffix == ".csv":
@@ -231,12 +279,13 @@ def summary_xlsx(rows: list[dict[str, Any]], columns: list[str], title: str) -> 
 
 
 def _get(path: str, **query: str | None) -> Any:
-    try:
-        return registry_get(Settings(), path, **query)
-    except ClientError as error:
-        raise fail(str(error)) from None
+    return registry_get(Settings(), path, **query)
 
 
-def _province_of(application_id: str) -> str:
-    entry = _get(f"/api/applications/{application_id}")
-    return str(entry["province"])
+def _application(given: str) -> tuple[str, str]:
+    """The full id of the application ``given`` names (the one resolver, :mod:`demobase.ids`),
+    and its province."""
+    settings = Settings()
+    application_id = entry_id(settings, given, kind="application")
+    entry = registry_get(settings, f"/api/applications/{application_id}")
+    return application_id, str(entry["province"])

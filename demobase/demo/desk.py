@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from demobase.client import intake_message
+from demobase.client import ClientError, intake_message
 from demobase.clock import ClockedDesk
 from demobase.terminal import console
 from shared.contract.commands import COMMAND_TYPES, IntakeDecision
@@ -85,9 +85,10 @@ class Desk:
         if not decision.accepted:
             self.refused.append(f"{command}: {'; '.join(str(p) for p in decision.problems)}")
         if decision.accepted != expect:
-            raise SystemExit(
+            raise ClientError(
                 f"the demo expected {command} for {what} to be "
-                f"{'accepted' if expect else 'refused'}"
+                f"{'accepted' if expect else 'refused'}: does this system hold an earlier run? "
+                "`make reset` then `make run` starts afresh (or use a fresh VAR_DIR)"
             )
 
 

@@ -8,16 +8,34 @@ from typing import Any
 
 from rich.table import Table
 
-from demobase.client import registry_get
+from demobase.client import ClientError, check_reachable, nats_url, registry_get
 from demobase.demo import life, selection
 from demobase.demo.desk import Desk
 from demobase.terminal import console
-from shared.config import Settings, resolve_nats_url
+from shared.config import Settings
+
+AFRESH = "`make reset` then `make run` starts afresh (or run both with a fresh VAR_DIR)"
+"""What to do on a system the demo has already been played into."""
+
+
+def check_fresh(settings: Settings) -> None:
+    """The demo opens its batches itself: on a system that already holds one of them (a demo
+    played before, the README's tour) it would be refused half-way. Say so before sending."""
+    opened = {str(b["batch_id"]) for b in registry_get(settings, "/api/batches")}
+    held = sorted(opened & {selection.NIID_BATCH, selection.EIDB_BATCH})
+    if held:
+        raise ClientError(
+            f"this system already holds the demo's batch{'es' if len(held) > 1 else ''} "
+            f"{', '.join(held)} (batch already open): the demo plays into a fresh system; {AFRESH}"
+        )
 
 
 def play() -> None:
     settings = Settings()
-    desk = Desk(resolve_nats_url(settings))
+    url = nats_url(settings)
+    check_reachable(url)
+    check_fresh(settings)
+    desk = Desk(url)
 
     async def both_halves() -> None:
         ids = await selection.play(desk)

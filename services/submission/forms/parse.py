@@ -65,8 +65,8 @@ def parse_form(
         return None, [problem_of(shown)]
     try:
         form = FORMS[(programme, category)].model_validate(data)
-    except ValidationError as error:
-        return None, shape_problems(error)
+    except ValidationError as error:  # the codes are checked all the same: every problem at once
+        return None, [*shape_problems(error), *typed_identity_problems(category, data, error)]
     issues: list[FormIssue] = [*narrative_problems(form), *evidence_problems(form)]
     issues += identity_problems(form)
     issues += form.mismatches(weights, tolerance)
@@ -95,6 +95,25 @@ def identity_problems(form: AnyForm) -> list[Problem]:
                 required="another code",
             )
         )
+    return found
+
+
+def typed_identity_problems(
+    category: str, data: dict[str, Any], error: ValidationError
+) -> list[Problem]:
+    """R-ELIGIBLE-ENTERPRISE over the codes as typed, for a form that did not read: a wrong check
+    digit (GB 32100-2015) is named beside the shape's problems, not after they are fixed."""
+    if category != "enterprise":
+        return []
+    refused = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
+    found = []
+    for field in ("uscc", "parent_uscc"):
+        code = data.get(field)
+        if field in refused or not isinstance(code, str) or not code:
+            continue
+        violation = check_enterprise_identity("enterprise", code)
+        if violation is not None:
+            found.append(problem_of(violation, field))
     return found
 
 
