@@ -56,6 +56,7 @@ from shared.contract.commands import (
 from shared.contract.envelope import Envelope
 from shared.contract.events import CandidateDisqualified
 from shared.intake import RefusedAttemptError, provenance
+from shared.reaction_log import reacted
 from shared.rules import RuleViolationError, Violation, refuse
 from shared.store import ServiceApplication
 
@@ -304,6 +305,10 @@ class SubmissionApplication(ServiceApplication):
         if application is not None:
             batch = self._bar_applicant(application, "ministry", found.finding, event.occurred_at)
         self.record(*([batch] if batch else []), upstream=upstream, position=position)
+        if batch is not None:
+            reacted(event, position, "applicant barred from the call (R-FRAUD)",
+                    application_id=found.application_id, batch_id=batch.batch_id,
+                    province=event.province)  # fmt: skip
 
     def _bar_applicant(
         self, application: Application, stage: str, finding: str, at: datetime

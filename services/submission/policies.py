@@ -6,6 +6,7 @@ from services.submission.application import SubmissionApplication
 from shared.bus.handler import Reaction
 from shared.contract.envelope import Envelope
 from shared.contract.events import ProvinceSuspended
+from shared.reaction_log import reacted
 
 LOG = ("bases.v1.*.*.ProvinceSuspended", "bases.v1.review.*.CandidateDisqualified")
 """The part of the log this service reads, in the log's one order: evaluation's suspensions and
@@ -26,6 +27,9 @@ def reactions(app: SubmissionApplication) -> dict[str, Reaction]:
             upstream=upstream,
             position=position,
         )
+        reacted(event, position, "province suspended: it may not recommend in the batch",
+                province=payload.province, programme=payload.programme,
+                batch_number=payload.batch_number, rule_id="R-SUSPENDED-PROVINCE")  # fmt: skip
 
     def when_candidate_disqualified_bar_applicant(
         event: Envelope, upstream: str, position: int

@@ -45,6 +45,7 @@ from shared.contract.events import (
     StarRated,
 )
 from shared.intake import provenance
+from shared.reaction_log import reacted
 from shared.rules import Violation, refuse
 
 
@@ -195,6 +196,8 @@ class Revocations(EvaluationStore):
         reason = f"{incident.grade} {incident.kind} incident {incident.incident_id}"
         base.revoke("R-REVOKE-INCIDENT", reason, [ref(event, position)], **caused_by(event))
         self.record(base, upstream=upstream, position=position)
+        reacted(event, position, "title revoked", base_id=base.base_id, province=base.province,
+                rule_id="R-REVOKE-INCIDENT", reason=reason)  # fmt: skip
 
     def _revoked_by(self, incident: IncidentReported) -> Base | None:
         """The base whose title this incident revokes, if it does (R-REVOKE-INCIDENT)."""
@@ -224,13 +227,17 @@ class Revocations(EvaluationStore):
             self.advance(upstream, position)
             return
         causes = base.log_rating(rated.evaluation_year, rated.stars, ref(event, position))
-        if causes and base.holds_title:
+        revoking = bool(causes) and base.holds_title
+        if revoking:
             reason = (
                 f"{rated.evaluation_year - 1} and {rated.evaluation_year}: two consecutive "
                 f"years at two stars or fewer"
             )
             base.revoke("R-REVOKE-2STARS", reason, causes, **caused_by(event))
         self.record(base, upstream=upstream, position=position)
+        if revoking:
+            reacted(event, position, "title revoked", base_id=base.base_id,
+                    province=base.province, rule_id="R-REVOKE-2STARS", reason=reason)  # fmt: skip
 
     def when_fraud_logged(self, event: Envelope, *, upstream: str, position: int) -> None:
         fraud = event.payload
@@ -243,3 +250,8 @@ class Revocations(EvaluationStore):
         base.revoke("R-FRAUD", f"fraud: {fraud.description}"[:2000], causes, **caused_by(event))
         ledger.suspend(base.province, f"fraud at base {base.base_id}", causes, **caused_by(event))
         self.record(base, ledger, upstream=upstream, position=position)
+        reacted(event, position, "title revoked", base_id=base.base_id, province=base.province,
+                rule_id="R-FRAUD", reason="fraud")  # fmt: skip
+        reacted(event, position, "province suspended from the next batch",
+                province=base.province, programme=fraud.programme, base_id=base.base_id,
+                rule_id="R-FRAUD")  # fmt: skip

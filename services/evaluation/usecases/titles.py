@@ -15,6 +15,7 @@ from shared.contract.commands_evaluation import (
 from shared.contract.envelope import Envelope
 from shared.contract.events import BatchOpened, TitleAwarded
 from shared.intake import provenance
+from shared.reaction_log import reacted
 from shared.rules import refuse
 
 
@@ -41,6 +42,8 @@ class Titles(EvaluationStore):
         roster = self.roster(award.programme)
         roster.enlist(award.base_id)
         self.record(base, roster, upstream=upstream, position=position)
+        reacted(event, position, "base enrolled in the yearly evaluation", base_id=base.base_id,
+                province=base.province, tier=ENTRY_TIER)  # fmt: skip
         return base
 
     def see_batch(self, event: Envelope, *, upstream: str, position: int) -> None:
@@ -50,6 +53,9 @@ class Titles(EvaluationStore):
         ledger = self.batch_ledger(batch.programme)
         ledger.see_batch(batch.number)
         self.record(ledger, upstream=upstream, position=position)
+        reacted(event, position, "batch noted for R-FRAUD's next-batch suspension",
+                batch_id=batch.batch_id, programme=batch.programme,
+                number=batch.number)  # fmt: skip
 
     def change_tier(self, message: IntakeMessage, *, upstream: str, position: int) -> str:
         body = message.body

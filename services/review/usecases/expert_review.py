@@ -25,6 +25,7 @@ from shared.contract.commands_review import (
 from shared.contract.envelope import Envelope
 from shared.contract.events import ApplicationSubmitted, ProvinciallyRecommended
 from shared.intake import provenance
+from shared.reaction_log import reacted
 from shared.rules import Violation, refuse
 
 
@@ -43,6 +44,8 @@ class ExpertReview(ReviewStore):
             dossier=dossier_of(payload.model_dump(mode="json")), occurred_at=event.occurred_at,
         )  # fmt: skip
         self.record(candidate, upstream=upstream, position=position)
+        reacted(event, position, "candidate filed for review",
+                application_id=payload.application_id, province=event.province)  # fmt: skip
 
     def enter_review(self, event: Envelope, *, upstream: str, position: int) -> None:
         """Its province recommended it: it joins its batch before the ministry (once)."""
@@ -66,6 +69,9 @@ class ExpertReview(ReviewStore):
         candidate.enter_review(payload.batch_id, list(payload.priority), event.occurred_at)
         batch.enrol(payload.application_id)
         self.record(candidate, batch, upstream=upstream, position=position)
+        reacted(event, position, "candidate entered the ministry's review",
+                application_id=payload.application_id, province=event.province,
+                batch_id=payload.batch_id)  # fmt: skip
 
     def form_panel(self, message: IntakeMessage, *, upstream: str, position: int) -> str:
         body = message.body

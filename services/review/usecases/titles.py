@@ -19,6 +19,7 @@ from shared.contract.commands_review import (
 from shared.contract.envelope import Envelope
 from shared.contract.events import BatchOpened
 from shared.intake import provenance
+from shared.reaction_log import reacted
 from shared.rules import refuse
 
 
@@ -72,6 +73,9 @@ class Titles(ReviewStore):
         calls = self.calls(batch.programme)
         calls.call(batch.number, batch.batch_id)
         self.record(calls, upstream=upstream, position=position)
+        reacted(event, position, "batch noted as called on the platform",
+                batch_id=batch.batch_id, programme=batch.programme,
+                number=batch.number)  # fmt: skip
 
     def calls(self, programme: str) -> ProgrammeCalls:
         found = self.find(ProgrammeCalls.create_id(programme))
