@@ -81,7 +81,7 @@ def submit(
     first copy only and this says so (exit 3), or that the id was used by another attempt."""
     settings = Settings()
     try:
-        decision = submit_file(file, settings, nats_url(settings), effective(effective_date))
+        decision = submit_file(file, settings, None, effective(effective_date))
         if as_json:
             print_json(decision.model_dump(mode="json"))
             raise typer.Exit(code=0 if decision.accepted else 2)

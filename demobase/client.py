@@ -358,8 +358,10 @@ async def caught_up(nats_url: str, service: str, deadline_seconds: float = 30.0)
 
 
 def submit_file(
-    path: Path, settings: Settings, nats_url: str, effective: datetime | None
+    path: Path, settings: Settings, url: str | None, effective: datetime | None
 ) -> IntakeDecision:
+    """Read an application file and send it; the file is read before any server is looked for
+    (``url``, else :func:`nats_url`), so that a file that does not read is said first."""
     document = with_form(read_document(path), path.parent)
     province = document.pop("province", None)
     if not isinstance(province, str):
@@ -378,7 +380,7 @@ def submit_file(
             message["command_id"] = str(UUID(str(command_id)))
         except ValueError:
             raise ClientError(f"{path}: 'command_id' must be a UUID, not {command_id!r}") from None
-    return asyncio.run(send_on(nats_url, "submission", message, effective))
+    return asyncio.run(send_on(url or nats_url(settings), "submission", message, effective))
 
 
 async def send_on(
