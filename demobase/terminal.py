@@ -142,8 +142,13 @@ def fitted(
     kept = list(headers)
 
     def narrowest(header: str) -> int:
-        cells = [cell_len(header), *(cell_len(str(row[headers.index(header)])) for row in rows)]
-        return max(cells) if header in ids else min(max(cells), max(NARROWEST, cell_len(header)))
+        """An id's whole width; else room for its longest Latin word (Chinese wraps anywhere)."""
+        texts = [header, *(str(row[headers.index(header)]) for row in rows)]
+        widest = max(cell_len(text) for text in texts)
+        if header in ids:
+            return widest
+        words = [len(word) for text in texts for word in text.split() if word.isascii()]
+        return min(widest, max(NARROWEST, *words))
 
     def needed() -> int:
         return sum(narrowest(h) for h in kept) + 3 * len(kept) + 1  # borders and padding
@@ -157,7 +162,7 @@ def fitted(
             hidden.append(header)
     if hidden:
         errors.print(f"[dim]not shown at {width} columns: {', '.join(hidden)} (a wider terminal "
-                     "or --json shows them)[/dim]", soft_wrap=True)  # fmt: skip
+                     "or --json shows them)[/dim]")  # fmt: skip
     table = Table(title=title)
     for header in kept:
         if header in ids:
