@@ -88,6 +88,8 @@ def explain(error: BaseException) -> str:
     if isinstance(error, OSError):
         where = f" ({error.filename})" if error.filename else ""
         return f"{error.strerror or error}{where}"
+    if isinstance(error, ValueError) and str(error):  # this code's ValueErrors name the value
+        return str(error)
     return (
         f"unexpected {type(error).__name__}: {error} — a bug in demobase; "
         f"{TRACEBACK}=1 shows where it happened"
@@ -108,13 +110,11 @@ class Guarded(TyperGroup):
             errors.print("interrupted", soft_wrap=True)
             raise typer.Exit(code=INTERRUPTED) from None
         except Exception as error:
-            from demobase.client import ClientError
-
-            known = isinstance(error, ClientError | ValueError | OSError | TimeoutError)
-            if os.environ.get(TRACEBACK) == "1" and not known:
+            said = explain(error)
+            unexpected = said.startswith("unexpected ")
+            if unexpected and os.environ.get(TRACEBACK) == "1":
                 raise
-            code = 1 if known or "unexpected" not in explain(error) else INTERNAL
-            raise fail(escape(explain(error)), code) from None
+            raise fail(escape(said), INTERNAL if unexpected else 1) from None
 
 
 def terminal_width() -> int:

@@ -145,6 +145,37 @@ def test_a_bad_setting_is_named(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "registry_port" in line and "abc" in line
 
 
+def test_ctrl_c_ends_a_command_with_130_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during a command (here: while it waits on the bus) prints one word, status 130."""
+
+    def interrupted(_: object, **__: object) -> None:
+        getattr(_, "close", lambda: None)()  # the coroutine is never run
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("demobase.cli.asyncio.run", interrupted)
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "nats.url").write_text("nats://127.0.0.1:1\n")
+    code, output = cli(tmp_path, "status")
+    assert code == 130 and output.strip() == "interrupted"
+
+
+def test_an_unexpected_error_is_one_line_naming_it_as_a_bug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error the CLI has no words for is still one line (exit 70), saying how to see where."""
+
+    def broken(_: object, **__: object) -> None:
+        getattr(_, "close", lambda: None)()
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("demobase.cli.asyncio.run", broken)
+    code, output = cli(tmp_path, "status", nats="nats://127.0.0.1:1")
+    line = one_line_error(output)
+    assert code == 70 and "ZeroDivisionError" in line and "DEMOBASE_TRACEBACK=1" in line
+
+
 CANDIDATES = [
     Candidate("NIID-430000-aaaa11112222", ("长沙经济技术开发区",), "长沙经济技术开发区, submitted"),
     Candidate("NIID-430000-bbbb33334444", ("株洲高新区",), "株洲高新区, submitted"),
