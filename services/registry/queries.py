@@ -66,23 +66,81 @@ def _line(row: tuple[Any, ...]) -> dict[str, Any]:
     return line
 
 
+FRAUD_REJECTED = (
+    "SELECT subject_id FROM {p}timeline WHERE event_type = 'ApplicationRejected' AND payload LIKE ?"
+)
+FRAUD_PATTERN = '%"rule_id":"R-FRAUD"%'
+"""A reason under R-FRAUD in a payload's canonical JSON (a parameter: PostgreSQL's driver reads
+a literal percent sign as a placeholder)."""
+"""Applications refused for fraud (R-FRAUD) at whichever stage: the funnel counts them as
+disqualified (``selection._stages``), and so do the list and its filter (their ``standing``)."""
+
+
+def _status_clause(p: str, status: str) -> tuple[str, tuple[str, ...]]:
+    """The filter on a status as the funnel counts it: ``disqualified`` holds the applications
+    refused for fraud, which the projection keeps as ``rejected``; ``rejected`` no longer does."""
+    fraud = FRAUD_REJECTED.format(p=p)
+    if status == "disqualified":
+        return (
+            f"(status = ? OR (status = 'rejected' AND subject_id IN ({fraud})))",
+            (status, FRAUD_PATTERN),
+        )
+    if status == "rejected":
+        return f"(status = ? AND subject_id NOT IN ({fraud}))", (status, FRAUD_PATTERN)
+    return "status = ?", (status,)
+
+
+def _search_clause(p: str, q: str) -> tuple[str, tuple[str, ...]]:
+    """Entries whose id, name, applicant, title or any former name holds ``q`` (any case): a
+    renamed base is found by its new name and by its old one."""
+    like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    holds = "LIKE ? ESCAPE '\\'"
+    return (
+        f"(LOWER(subject_id) {holds} OR LOWER(name) {holds} OR LOWER(applicant) {holds} "
+        f"OR subject_id IN (SELECT base_id FROM {p}titles WHERE LOWER(title) {holds}) "
+        f"OR subject_id IN (SELECT base_id FROM {p}former_names WHERE LOWER(name) {holds}))",
+        (like,) * 5,
+    )
+
+
 def list_entries(
-    db: Database, *, stars: int | None = None, year: int | None = None, **filters: str | None
+    db: Database,
+    *,
+    stars: int | None = None,
+    year: int | None = None,
+    q: str | None = None,
+    **filters: str | None,
 ) -> list[dict[str, Any]]:
     """Applications and bases, filtered by any of :data:`FILTERS`, ordered by id.
 
     ``stars`` keeps the bases rated that many stars (R-STARS) in ``year``, by default the latest
-    year with results.
+    year with results. ``q`` searches ids, names, titles and former names. Each entry's
+    ``standing`` is its status as the funnel counts it (``disqualified`` for a fraud refusal).
     """
+    p = db.table_prefix
     wanted = {key: value for key, value in filters.items() if key in FILTERS and value}
-    where = " AND ".join(f"{key} = ?" for key in wanted) or "1 = 1"
+    clauses: list[str] = []
+    values: list[str] = []
+    for key, value in wanted.items():
+        clause, given = _status_clause(p, value) if key == "status" else (f"{key} = ?", (value,))
+        clauses.append(clause)
+        values.extend(given)
+    if q and q.strip():
+        clause, given = _search_clause(p, q.strip())
+        clauses.append(clause)
+        values.extend(given)
+    where = " AND ".join(clauses) or "1 = 1"
     with db.snapshot() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {db.table_prefix}entries "
-            f"WHERE {where} ORDER BY subject_id",
-            tuple(wanted.values()),
+            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {p}entries WHERE {where} ORDER BY subject_id",
+            tuple(values),
         )
         entries = [_entry(row) for row in cursor.fetchall()]
+        cursor.execute(FRAUD_REJECTED.format(p=p), (FRAUD_PATTERN,))
+        fraud = {str(row[0]) for row in cursor.fetchall()}
+    for entry in entries:
+        rejected = entry["status"] == "rejected" and entry["subject_id"] in fraud
+        entry["standing"] = "disqualified" if rejected else entry["status"]
     entries = with_titles(db, entries)
     if stars is not None:
         return rated(entries, stars, year or max(titles.years(db), default=0))
@@ -135,6 +193,15 @@ def find_entry(db: Database, id_or_prefix: str) -> dict[str, Any] | None:
         )
         entry["timeline"] = [_line(row) for row in cursor.fetchall()]
         entry["history"] = _history(cursor, p, entry["subject_id"])
+    fraud = any(
+        line["event_type"] == "ApplicationRejected"
+        and line["subject_id"] == entry["subject_id"]
+        and any(r.get("rule_id") == "R-FRAUD" for r in line["payload"].get("reasons", ()))
+        for line in entry["timeline"]
+    )
+    entry["standing"] = (
+        "disqualified" if entry["status"] == "rejected" and fraud else entry["status"]
+    )
     return with_titles(db, [entry])[0]
 
 
@@ -280,6 +347,34 @@ def _as_it_was(version: dict[str, Any], marks: titles.Marks) -> dict[str, Any]:
             causing_events=json.loads(causes) if causes else [],
         )
     return entry
+
+
+def timeline_of_types(db: Database, event_types: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every event of the given types, in log order (publicities, for their public page)."""
+    marks = ", ".join("?" for _ in event_types)
+    with db.snapshot() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM {db.table_prefix}timeline "
+            f"WHERE event_type IN ({marks}) ORDER BY sequence",
+            event_types,
+        )
+        return [_line(row) for row in cursor.fetchall()]
+
+
+def sequences_of(db: Database, event_ids: list[str]) -> dict[str, int]:
+    """The stream sequence of each event id the registry holds (a cause's link)."""
+    found: dict[str, int] = {}
+    wanted = sorted(set(event_ids))
+    with db.snapshot() as cursor:
+        for first in range(0, len(wanted), titles.CHUNK):
+            chunk = wanted[first : first + titles.CHUNK]
+            cursor.execute(
+                f"SELECT event_id, sequence FROM {db.table_prefix}timeline "
+                f"WHERE event_id IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            found.update((str(e), int(s)) for e, s in cursor.fetchall())
+    return found
 
 
 def event_line(db: Database, sequence: int) -> dict[str, Any] | None:

@@ -274,10 +274,10 @@ async def answers_as_of_either_time(client: httpx.AsyncClient) -> None:
     wrong = await client.get("/api/as-of/last-june")
     assert wrong.status_code == 422 and "YYYY-MM-DD" in wrong.json()["detail"]
     page = (await client.get("/as-of", params={"at": "2028-06-01"})).text
-    assert BASE in page and "titled" in page and "by recorded time" in page
-    assert ">revoked<" not in page
+    assert BASE in page and 'class="status titled">示范基地<' in page and "改按记录时间" in page
+    assert "已撤销" not in page  # the site speaks Chinese by default (issue 11)
     entry = (await client.get(f"/entries/{BASE}")).text
-    assert "<h2>History</h2>" in entry and "R-REVOKE-INCIDENT" in entry
+    assert "<h2>版本历史</h2>" in entry and "R-REVOKE-INCIDENT" in entry
 
 
 def test_now_the_history_and_the_registry_agree(settings: Settings) -> None:

@@ -199,7 +199,7 @@ async def test_the_registry_quarantines_what_it_cannot_apply_and_applies_every_v
         ), page
     assert audited[0] == 0 and "the log holds" in audited[1], audited[1]
     assert "ApplicationTeleported" in page and "IntegrityError" in page
-    assert '<a href="/quarantine" class="rejected">quarantine: 4 events</a>' in home
+    assert '<a href="/quarantine" class="alarm">隔离事件：4</a>' in home  # on every page
     assert "demobase_registry_quarantined_events 4.0" in metrics
     assert "demobase_registry_quarantine_last_sequence 7.0" in metrics
     for context, error_type in [("submission", "JSONDecodeError"),
@@ -211,7 +211,7 @@ async def test_the_registry_quarantines_what_it_cannot_apply_and_applies_every_v
             f'error_type="{error_type}"}} 1.0'
         ) in metrics, metrics
     assert (result.events, result.digest) == (8, live_digest) and after_swap == live_digest
-    assert "园区4" in home_after and "quarantine: 4 events" in home_after
+    assert "园区4" in home_after and "隔离事件：4" in home_after
 
 
 # --- one event inside a SAVEPOINT ------------------------------------------------------------
