@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
 
-import swagger_ui_bundle
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exception_handlers import (
     http_exception_handler,
@@ -54,8 +54,10 @@ PAGE_ROWS = 500
 LIST_ROWS, LIST_MAX = 20, 200
 """Rows of the register's page by default, and at most."""
 SWAGGER = "/static/swagger"
-"""Where Swagger UI's files are served from, out of the installed ``swagger-ui-bundle``: /docs
-works offline (FastAPI's default loads them from a CDN)."""
+"""Where Swagger UI's files are served from, out of the installed ``fastapi-offline`` (its static
+files only; Swagger UI 5, which reads OpenAPI 3.1): /docs works offline, where FastAPI's default
+loads them from a CDN."""
+SWAGGER_FILES = str(files("fastapi_offline") / "static")
 JSON_PATHS = ("/api/", "/openapi.json", "/healthz", "/metrics", "/static/")
 """Paths that answer JSON (or files), errors included; every other path is a page."""
 
@@ -109,7 +111,7 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    api.mount(SWAGGER, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    api.mount(SWAGGER, StaticFiles(directory=SWAGGER_FILES), name="swagger")
     calendar = default_calendar()
 
     def frame(request: Request) -> pages.Frame:
@@ -166,7 +168,7 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
             title="demobase registry — API",
             swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
             swagger_css_url=f"{SWAGGER}/swagger-ui.css",
-            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+            swagger_favicon_url=f"{SWAGGER}/favicon.png",
         )
 
     @api.get("/api/applications", summary="Applications and bases, with filters and search")

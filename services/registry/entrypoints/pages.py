@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from services.registry.site import charts
 from services.registry.site.beijing import beijing_time, day_with_weekday
 from services.registry.site.publicity import Publicity
-from services.registry.site.sentences import dated, sentence
+from services.registry.site.sentences import dated
 from services.registry.site.words import HTML_LANG, STATUSES, Words
 from shared.contract.provinces import PROVINCES
 
@@ -605,7 +605,7 @@ def _deadlines(w: Words, opened: dict[str, Any], forwarded: dict[str, dict[str, 
     if not rows:
         return ""
     return (
-        f"<h2>{escape(w('deadlines'))}</h2><table><tr><th>{escape(w('col.province'))}</th>"
+        f"<h2>{escape(w('deadlines'))}</h2><table><tr><th>{escape(w('col.issuer'))}</th>"
         f"<th>{escape(w('col.level'))}</th><th>{escape(w('col.due'))}</th>"
         f"<th>{escape(w('col.postmark'))}</th></tr>{''.join(rows)}</table>"
     )
@@ -884,7 +884,7 @@ def _result(w: Words, p: Publicity) -> str:
     result = w("publicity.result", cleared=len(closed["cleared"]),
                withheld=len(closed.get("withheld", ())))  # fmt: skip
     return (
-        f"<p><b>{escape(result)}</b> {escape(sentence(p.closed, w))} · "
+        f"<p><b>{escape(result)}</b> "
         f'<a href="/events/{p.closed["sequence"]}">#{p.closed["sequence"]}</a></p>'
     )
 

@@ -30,8 +30,10 @@ def heat_grid(
     top: float,
 ) -> str:
     """A grid of ``rows`` × ``columns``: each cell (row, column) filled by its value out of
-    ``top`` and showing its text; an empty cell stays grey."""
-    width = LABEL_W + CELL_W * len(columns) + 4
+    ``top`` and showing its text; an empty cell stays grey. The labels' column is as wide as the
+    longest label (a Chinese character is about 13 px at 12 px type)."""
+    label_w = max(LABEL_W, 13 * max((len(r) for r in rows), default=0) + 12)
+    width = label_w + CELL_W * len(columns) + 4
     height = HEAD_H + CELL_H * len(rows) + 4
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="heat" role="img" '
@@ -39,7 +41,7 @@ def heat_grid(
         f'viewBox="0 0 {width} {height}"><title>{escape(label)}</title>'
     ]
     for c, column in enumerate(columns):
-        x = LABEL_W + c * CELL_W + CELL_W / 2
+        x = label_w + c * CELL_W + CELL_W / 2
         parts.append(
             f'<text x="{x:.0f}" y="{HEAD_H - 10}" text-anchor="middle" class="head">'
             f"{escape(column)}</text>"
@@ -47,13 +49,13 @@ def heat_grid(
     for r, row in enumerate(rows):
         y = HEAD_H + r * CELL_H
         parts.append(
-            f'<text x="{LABEL_W - 8}" y="{y + CELL_H / 2 + 5:.0f}" text-anchor="end">'
+            f'<text x="{label_w - 8}" y="{y + CELL_H / 2 + 5:.0f}" text-anchor="end">'
             f"{escape(row)}</text>"
         )
         for c in range(len(columns)):
             value, text = cells.get((r, c), (0.0, ""))
             fill, ink = _shade(value, top)
-            x = LABEL_W + c * CELL_W
+            x = label_w + c * CELL_W
             parts.append(
                 f'<rect x="{x + 1}" y="{y + 1}" width="{CELL_W - 2}" height="{CELL_H - 2}" '
                 f'rx="3" fill="{fill}"><title>{escape(row)} · {escape(columns[c])}: '

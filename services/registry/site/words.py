@@ -101,7 +101,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "annex1": ("附件1 推荐汇总表下载", "附件1 (summary table) to download"),
     "col.stage": ("环节", "stage"),
     "col.count": ("数量", "applications"),
-    "col.level": ("层级", "level"),
+    "col.level": ("报送至", "to"),
+    "col.issuer": ("发布方", "set by"),
     "col.due": ("截止日期", "due"),
     "col.postmark": ("以邮戳为准", "postmark counts"),
     "col.city": ("城市", "city"),
@@ -280,6 +281,15 @@ INCIDENTS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
+SERVICES: Final[dict[str, tuple[str, str]]] = {
+    "evaluation": ("评价服务", "evaluation"),
+    "review": ("评审服务", "review"),
+    "submission": ("申报服务", "submission"),
+    "registry": ("名录服务", "registry"),
+}
+"""The services whose rules act on their own (``system:<service>``), as the public names them."""
+
+
 class Words:
     """The words of one language: ``words("key", n=3)``."""
 
@@ -335,5 +345,6 @@ class Words:
         if kind == "city":
             return f"{who}工业和信息化主管部门" if zh else f"{who}'s department of industry"
         if kind == "system":
-            return f"平台规则（{who}）" if zh else f"the platform's rules ({who})"
+            service = SERVICES.get(who, (who, who))[0 if zh else 1]
+            return f"平台规则（{service}）" if zh else f"the platform's rules ({service})"
         return actor
