@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test test-unit test-integration bench bench-scale docs lint typecheck fmt reset clean
+.PHONY: help install browser run demo test test-unit test-integration test-browser bench bench-scale docs lint typecheck fmt reset clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -17,6 +17,19 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the project with its pinned dependencies
+
+# Debian's chromium and a Chinese font for the browser tests (Playwright never downloads one).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser: ## install Debian's chromium and CJK fonts for the browser tests (apt; sudo unless root)
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		echo "chromium and a CJK font are installed"; \
+	elif command -v apt-get >/dev/null; then \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	else \
+		echo "no apt-get: install chromium (or set CHROMIUM=/path) and a CJK font by hand"; \
+		exit 1; \
+	fi
 
 run: $(STAMP) ## start NATS (embedded unless NATS_URL is set), the four services and the registry page
 	$(BIN)/demobase run
@@ -32,6 +45,9 @@ test-unit: $(STAMP) ## only the pure domain and contract tests
 
 test-integration: $(STAMP) ## only the tests over real NATS and databases
 	$(BIN)/pytest -q -m "integration or e2e or fault"
+
+test-browser: $(STAMP) ## the site in Debian's chromium (after `make browser`; SCREENSHOTS=dir keeps PNGs)
+	REQUIRE_BROWSER=1 $(BIN)/pytest -q tests/browser
 
 bench: $(STAMP) ## measure the pipeline and print one JSON line of figures
 	$(BIN)/python -m tests.bench.pipeline
