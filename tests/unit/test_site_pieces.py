@@ -87,3 +87,26 @@ def test_charts_are_svg_with_escaped_labels() -> None:
     years = charts.stars_over_years("stars", [(2027, 5), (2028, 4)])
     assert "★★★★★" in years and ">2028</text>" in years
     assert "<table>" in charts.figure("c", grid, "<table></table>")
+
+
+def test_an_open_publicity_counts_an_undecided_objection_without_its_grounds() -> None:
+    """R-PUBLICITY: while the window is open the page says so, lists the working days, and an
+    objection under examination is counted only; its grounds appear once it is decided."""
+    from datetime import date
+
+    from services.registry.entrypoints import pages
+    from services.registry.site.publicity import Objection, Publicity
+    from shared.calendar import default_calendar
+
+    listed = [{"application_id": "A-1", "name": "某园区", "proposed_title": "称号"}]
+    opened = {"sequence": 7, "event_type": "PublicityOpened", "payload": {
+        "publicity_id": "PUB-1", "batch_id": "NIID-11", "programme": "NIID",
+        "published_on": "2026-09-28", "first_day": "2026-09-28", "last_day": "2026-10-09",
+        "consulted": ["财政部", "生态环境部", "商务部"], "entries": listed}}  # fmt: skip
+    filed = {"payload": {"application_id": "A-1", "source": "public", "grounds": "秘密理由"}}
+    publicity = Publicity(opened, objections={"O-1": Objection(filed)})
+    days = publicity.working_days(default_calendar())
+    assert days[0] == date(2026, 9, 28) and days[-1] == date(2026, 10, 9) and len(days) == 5
+    page = pages.publicity(pages.Frame(Words("zh")), publicity, days)
+    assert "公示中" in page and "1 件异议正在核实" in page and "秘密理由" not in page
+    assert "2026-10-10 00:00（北京时间）结束" in page and "尚未反馈" in page
