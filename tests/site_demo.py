@@ -1,6 +1,6 @@
 """The demo played into the four services over a real nats-server, kept running while the site's
-tests read the registry's pages: one platform per test session, in a thread of its own, so that
-synchronous Playwright tests and plain HTTP tests can share it."""
+tests read the registry's pages: one platform for the folder that uses it, in a thread of its
+own, so that synchronous Playwright tests and plain HTTP tests can share it."""
 
 from __future__ import annotations
 
@@ -84,7 +84,9 @@ def _play(settings: Settings, nats_url: str, ready: threading.Event, stop: threa
         ready.set()
 
 
-@pytest.fixture(scope="session")
+# Package-scoped: it is torn down (its NATS_URL and VAR_DIR taken back from the environment) when
+# the folder that uses it is done, before the rest of the suite runs.
+@pytest.fixture(scope="package")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     """``make run`` and ``make demo`` over a real nats-server, the registry on a free port."""
     root = tmp_path_factory.mktemp("site")
