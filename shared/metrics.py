@@ -22,6 +22,11 @@ HANDLER_SECONDS = Histogram(
 RELAY_LAG = Gauge(
     "demobase_relay_lag_events", "Events stored in the service but not yet published", ["service"]
 )
+RELAY_OUT_OF_ORDER = Counter(
+    "demobase_relay_out_of_order_total",
+    "Events stored on the log as new behind an earlier one whose publish failed",
+    ["service"],
+)
 CONSUMER_LAG = Gauge(
     "demobase_consumer_lag_messages",
     "Messages on the stream not yet processed",

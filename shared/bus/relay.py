@@ -19,12 +19,13 @@ from typing import Any
 import structlog
 from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
+from nats.js.api import PubAck
 
 from shared.bus.connection import UNAVAILABLE
 from shared.bus.seam import Seam
 from shared.contract.envelope import Envelope, EventPayload, new_envelope
 from shared.contract.subjects import CONTEXTS, EVENTS_STREAM
-from shared.metrics import EVENTS_PUBLISHED, RELAY_LAG
+from shared.metrics import EVENTS_PUBLISHED, RELAY_LAG, RELAY_OUT_OF_ORDER
 from shared.platform_clock import PlatformClock, clock_set_payload
 from shared.store import OUTBOX, STORE_FAULTS, ServiceApplication, stable_event_id
 
@@ -85,9 +86,11 @@ class OutboxRelay:
         service: str,
         seam: Seam,
         batch_size: int = 500,
+        ack_timeout: float = 5.0,
     ) -> None:
         self.app, self.js, self.translate = app, js, translate
         self.service, self.seam, self.batch_size = service, seam, batch_size
+        self.ack_timeout = ack_timeout
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
@@ -121,29 +124,101 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=idle_seconds)
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished events; return how many notifications it covered."""
+        """Publish one batch of unpublished events, pipelined; return how many notifications
+        it covered (its position recorded up to the last of an unbroken run of acks)."""
         start, notifications = await self.seam.call(self._unpublished)
         if not notifications:
             RELAY_LAG.labels(self.service).set(0)
             return 0
-        envelopes = await self.seam.call(self._translate_all, notifications)
-        for envelope in envelopes:
-            await self.publish(envelope)
-        await self.seam.call(self.app.advance, OUTBOX, notifications[-1].id)
+        outgoing = await self.seam.call(self._translate_all, notifications)
+        published, failure = await self.publish_in_order(start, outgoing)
+        if published > start:
+            await self.seam.call(self.app.advance, OUTBOX, published)
         lag = await self.seam.call(self._lag)
         RELAY_LAG.labels(self.service).set(lag)
-        log.debug("relay published", first=start + 1, last=notifications[-1].id, lag=lag)
+        if failure is not None:
+            raise failure
+        log.debug("relay published", first=start + 1, last=published, lag=lag)
         return len(notifications)
 
+    async def publish_in_order(
+        self, start: int, outgoing: Sequence[tuple[int, Envelope | None]]
+    ) -> tuple[int, BaseException | None]:
+        """Send every event of ``outgoing`` (notification id, event) without waiting, in order,
+        then read the acks in the same order; return the last notification id up to which all
+        were acknowledged, and the failure that stopped the run, if any.
+
+        The server appends one connection's messages in the order it receives them, so the log
+        keeps the store's order; what follows a failed publish is sent again from there, under
+        the same ids, and the server drops the copies it already holds (ADR 4). A later event
+        acknowledged as new behind one that failed means the log holds them out of the store's
+        order: that is logged loudly and counted, never hidden."""
+        sent: list[tuple[int, Envelope | None, asyncio.Future[PubAck] | None]] = []
+        for notification_id, envelope in outgoing:
+            if envelope is None:
+                sent.append((notification_id, None, None))
+                continue
+            try:
+                future = await self.js.publish_async(
+                    envelope.subject, envelope.to_json(), stream=EVENTS_STREAM,
+                    headers={"Nats-Msg-Id": str(envelope.event_id)},
+                )  # fmt: skip
+            except UNAVAILABLE as error:
+                return await self._settle(start, sent, error)
+            sent.append((notification_id, envelope, future))
+        return await self._settle(start, sent, None)
+
+    async def _settle(
+        self,
+        start: int,
+        sent: Sequence[tuple[int, Envelope | None, asyncio.Future[PubAck] | None]],
+        failure: BaseException | None,
+    ) -> tuple[int, BaseException | None]:
+        published = start
+        for index, (notification_id, envelope, future) in enumerate(sent):
+            if envelope is None or future is None:
+                published = notification_id if failure is None else published
+                continue
+            if failure is not None:
+                future.cancel()
+                continue
+            try:
+                ack = await asyncio.wait_for(future, timeout=self.ack_timeout)
+                await self.check_ack(envelope, ack)
+            except (*UNAVAILABLE, TimeoutError) as error:
+                failure = error
+                await self._out_of_order(sent[index + 1 :])
+                continue
+            published = notification_id
+        return published, failure
+
+    async def _out_of_order(
+        self, behind: Sequence[tuple[int, Envelope | None, asyncio.Future[PubAck] | None]]
+    ) -> None:
+        """Say so if an event sent after one that failed was stored as new anyway."""
+        await asyncio.sleep(0)  # acks already read by the connection are delivered first
+        for _, envelope, future in behind:
+            if envelope is None or future is None or not future.done() or future.cancelled():
+                continue
+            if future.exception() is None and not future.result().duplicate:
+                RELAY_OUT_OF_ORDER.labels(self.service).inc()
+                log.error("an event reached the log ahead of one sent before it",
+                          event_id=str(envelope.event_id), event_type=envelope.event_type,
+                          sequence=future.result().seq)  # fmt: skip
+
     async def publish(self, envelope: Envelope) -> int:
-        """Publish one event with its stable id; return its stream sequence."""
-        data = envelope.to_json()
+        """Publish one event with its stable id, waiting for its ack; return its sequence."""
         ack = await self.js.publish(
             envelope.subject,
-            data,
+            envelope.to_json(),
             stream=EVENTS_STREAM,
             headers={"Nats-Msg-Id": str(envelope.event_id)},
         )
+        await self.check_ack(envelope, ack)
+        return int(ack.seq)
+
+    async def check_ack(self, envelope: Envelope, ack: PubAck) -> None:
+        """A "duplicate" ack must name this very event: a squatted id is caught, not accepted."""
         if ack.duplicate:
             stored = await self.js.get_msg(EVENTS_STREAM, ack.seq)
             # Compared as events, not bytes: a new serialiser version must not look like a squat.
@@ -154,16 +229,17 @@ class OutboxRelay:
                 )
         else:
             EVENTS_PUBLISHED.labels(self.service).inc()
-        return int(ack.seq)
 
     def _unpublished(self) -> tuple[int, Sequence[Notification]]:
         start = self.app.position(OUTBOX)
         recorder = self.app.process_recorder
         return start, recorder.select_notifications(start + 1, self.batch_size)
 
-    def _translate_all(self, notifications: Sequence[Notification]) -> list[Envelope]:
-        envelopes = (self.translate(self.app.mapper.to_domain_event(n)) for n in notifications)
-        return [envelope for envelope in envelopes if envelope is not None]
+    def _translate_all(
+        self, notifications: Sequence[Notification]
+    ) -> list[tuple[int, Envelope | None]]:
+        """Each notification's id and its integration event (None for an internal one)."""
+        return [(n.id, self.translate(self.app.mapper.to_domain_event(n))) for n in notifications]
 
     def unpublished(self) -> int:
         """How many stored notifications the relay has not published yet."""
