@@ -27,6 +27,11 @@ RELAY_OUT_OF_ORDER = Counter(
     "Events stored on the log as new behind an earlier one whose publish failed",
     ["service"],
 )
+TRANSIENT_RETRIES = Counter(
+    "demobase_transient_retries_total",
+    "Messages (or batches) taken again after a transient fault of the store or the bus",
+    ["service", "stream"],
+)
 CONSUMER_LAG = Gauge(
     "demobase_consumer_lag_messages",
     "Messages on the stream not yet processed",

@@ -30,7 +30,7 @@ from nats.js.errors import NotFoundError
 
 from shared.bus.seam import Seam
 from shared.contract.subjects import sender_inbox_prefix
-from shared.metrics import CONSUMER_LAG, EVENTS_CONSUMED, HANDLER_SECONDS
+from shared.metrics import CONSUMER_LAG, EVENTS_CONSUMED, HANDLER_SECONDS, TRANSIENT_RETRIES
 
 log = structlog.get_logger()
 
@@ -204,6 +204,7 @@ class TrackedConsumer:
                 reply = await self.seam.call(self.handler.handle, delivery)
         except TransientError as error:
             log.warning("transient failure, will retry", sequence=sequence, error=str(error))
+            TRANSIENT_RETRIES.labels(self.service, self.stream).inc()
             await message.nak(delay=self.retry_delay)
             return
         await message.ack()  # after the commit; a lost ack only means a redelivery we skip
@@ -241,6 +242,7 @@ class TrackedConsumer:
         except TransientError as error:
             log.warning("transient failure, will retry from the recorded position",
                         first=fresh[0][1].sequence, error=str(error))  # fmt: skip
+            TRANSIENT_RETRIES.labels(self.service, self.stream).inc()
             await asyncio.sleep(self.retry_delay)
             return False
         for message, _ in fresh:

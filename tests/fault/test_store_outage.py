@@ -20,7 +20,7 @@ from uuid import uuid4
 
 import psycopg
 import pytest
-from nats.js import JetStreamContext
+from prometheus_client import REGISTRY
 
 from demobase.client import caught_up, intake_message, send_command
 from demobase.clock import set_clock
@@ -82,11 +82,12 @@ async def ready(url: str) -> None:
     await caught_up(url, "submission", deadline_seconds=10)
 
 
-async def redelivered(js: JetStreamContext) -> int:
-    """How many attempts the submission service has taken again after a transient failure and
-    not yet acknowledged (its intake consumer's count)."""
-    info = await js.consumer_info(INTAKE_STREAM, "submission-intake")
-    return int(info.num_redelivered or 0)
+def redelivered() -> int:
+    """How many times the submission service has taken its attempts again after a transient
+    failure (``demobase_transient_retries_total``: a nak, or its batch decided again from the
+    recorded position)."""
+    labels = {"service": "submission", "stream": INTAKE_STREAM}
+    return int(REGISTRY.get_sample_value("demobase_transient_retries_total", labels) or 0)
 
 
 async def decided_once(
@@ -118,10 +119,10 @@ async def test_an_attempt_sent_while_the_sqlite_store_is_locked_is_decided_once_
     settings = QuickStoreSettings(**{**sqlite_settings.model_dump(), "nats_url": url})
     path = settings.var_dir / "submission.sqlite"
     nc = await connect(url, "test")
-    js = nc.jetstream()
     async with running(build_submission(settings), registry_runtime(settings, url)):
         await ready(url)
         message = application()
+        retried_before = redelivered()
         lock = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:
             lock.execute("BEGIN EXCLUSIVE")
@@ -129,7 +130,7 @@ async def test_an_attempt_sent_while_the_sqlite_store_is_locked_is_decided_once_
             sending = asyncio.create_task(send_command(url, "submission", message, timeout=30))
             await asyncio.sleep(OUTAGE)
             assert not sending.done(), f"decided while the store was locked: {sending.result()}"
-            retried = await redelivered(js)
+            retried = redelivered() - retried_before
         finally:
             lock.rollback()
             lock.close()
@@ -156,6 +157,7 @@ async def test_an_attempt_refused_while_the_sqlite_store_is_locked_is_refused_on
         await ready(url)
         inbox = f"_INBOX.p{HUNAN}.{uuid4().hex}"
         replies = await nc.subscribe(inbox, max_msgs=1)
+        retried_before = redelivered()
         lock = sqlite3.connect(settings.var_dir / "submission.sqlite", timeout=0,
                                isolation_level=None)  # fmt: skip
         try:
@@ -166,7 +168,7 @@ async def test_an_attempt_refused_while_the_sqlite_store_is_locked_is_refused_on
             await asyncio.sleep(OUTAGE)
             status = await nc.request(status_subject("submission"), b"", timeout=5)
             assert json.loads(status.data)["service"] == "submission"  # still running
-            retried = await redelivered(js)
+            retried = redelivered() - retried_before
         finally:
             lock.rollback()
             lock.close()
