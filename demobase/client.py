@@ -61,16 +61,15 @@ def nats_url(settings: Settings) -> str:
     )
 
 
-PROBE_TIMEOUT = 2.0
+PROBE_TIMEOUT = 2
 """Seconds to wait for a TCP answer from each server before saying none answers."""
 
 
 def check_reachable(url: str, timeout: float = PROBE_TIMEOUT) -> None:
     """Fail at once, in one line, when no server of ``url`` (one or several, comma-separated)
     accepts a connection: nats-py would retry each for half a minute, warning every time."""
-    servers = [part.strip() for part in url.split(",") if part.strip()]
     reasons = []
-    for server in servers:
+    for server in _servers(url):
         parts = urlsplit(server if "://" in server else f"nats://{server}")
         try:
             host, port = parts.hostname or "127.0.0.1", parts.port or 4222
@@ -90,15 +89,61 @@ def check_reachable(url: str, timeout: float = PROBE_TIMEOUT) -> None:
 
 
 async def connect_to(url: str, name: str, credentials: Credentials | None = None) -> Client:
-    """The CLI's one way onto NATS: the server checked first, then :func:`connect` with the
+    """The CLI's one way onto NATS: the server tried once first, then :func:`connect` with the
     given credentials (``NATS_USER``, ``NATS_PASSWORD``, ``NATS_INBOX_PREFIX``)."""
-    await asyncio.to_thread(check_reachable, url)
+    await asyncio.to_thread(check_reachable, url)  # a server that is down: said at once
+    await first_contact(url, credentials)  # one that refuses the user: said at once too
     try:
         return await connect(url, name, credentials)
     except (NatsError, OSError, TimeoutError) as error:
         raise NatsUnreachableError(
             f"cannot connect to NATS at {url}: {type(error).__name__}: {error}"
         ) from None
+
+
+def _servers(url: str) -> list[str]:
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
+async def first_contact(
+    url: str, credentials: Credentials | None = None, timeout: int = PROBE_TIMEOUT
+) -> None:
+    """Connect once, without reconnecting, to each server of ``url`` until one accepts: a
+    server that is down, or one that refuses the user, is said at once in one line, where
+    :func:`connect` would retry for half a minute, warning each time."""
+    user = credentials.user if credentials is not None else None
+    options: dict[str, Any] = {}
+    if user:
+        options.update(user=user, password=credentials.password if credentials else None)
+
+    async def quiet(_: Exception) -> None:  # the one line below says it
+        return None
+
+    reasons = []
+    for server in _servers(url):
+        probe = Client()
+        try:
+            await asyncio.wait_for(
+                probe.connect(server, connect_timeout=timeout, allow_reconnect=False,
+                              max_reconnect_attempts=0, error_cb=quiet, **options),
+                timeout + 1,
+            )  # fmt: skip
+        except (NatsError, OSError, TimeoutError) as error:
+            text = str(error) or type(error).__name__
+            if "authorization" in text.lower():
+                who = f"the user {user!r}" if user else "a connection without a user"
+                raise NatsUnreachableError(
+                    f"NATS at {server} refused {who} (Authorization Violation): set NATS_USER "
+                    "and NATS_PASSWORD to a user of the server's accounts"
+                ) from None
+            reasons.append(f"{server}: {getattr(error, 'strerror', None) or text}")
+            continue
+        await probe.close()
+        return
+    raise NatsUnreachableError(
+        f"cannot reach NATS at {url} ({'; '.join(reasons) or 'no server given'}); "
+        "is `make run` up, or NATS_URL right?"
+    )
 
 
 @dataclass(frozen=True)
