@@ -8,12 +8,13 @@ from services.registry import quarantine, tree
 from services.registry.adapters.db import Database
 from services.registry.projections import (
     OutOfOrderError,
-    apply,
+    apply_batch,
     create_tables,
     drop_tables,
     position,
     swap_tables,
 )
+from services.registry.writes import Causes
 from shared.bus.consumer import Delivery, TransientError
 
 Applied = tuple[int, bytes] | tuple[int, bytes, str]
@@ -35,6 +36,8 @@ class Registry:
             tree.create(cursor, db.table_prefix)
         self.reused: list[tree.Reused] = []
         """Events that came again at a sequence applied already, with other bytes (alarms)."""
+        self.causes = Causes()
+        """The business times of recent events, for the events they cause (``writes.py``)."""
 
     def position(self, upstream: str) -> int:
         with self.db.transaction() as cursor:
@@ -61,10 +64,11 @@ class Registry:
         prefix = self.db.table_prefix
         with self.db.transaction() as cursor:
             reused = tree.append_batch(cursor, prefix, batch)  # before ``apply`` moves on
-            new = sum(apply(cursor, prefix, stream, *event) for event in batch)
+            applied = apply_batch(cursor, prefix, stream, batch, self.causes)
+        self.causes.commit(applied.seen, (stream, applied.position))  # committed: now they hold
         self.reused += reused
         quarantine.count(self.db)  # the gauge follows the store
-        return new
+        return applied.new
 
     def drop(self) -> None:
         """Forget everything; the next events applied start from sequence 1."""

@@ -21,6 +21,7 @@ import functools
 import hashlib
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -29,6 +30,7 @@ import psycopg
 
 from services.registry import quarantine, titles
 from services.registry.adapters.db import CONNECTION_FAULTS, Cursor, Database
+from services.registry.writes import BatchWriter, Cause, Causes, later
 from shared.calendar import BEIJING, start_of_day
 from shared.contract.envelope import Envelope
 
@@ -256,34 +258,147 @@ def apply(
         cursor.execute("ROLLBACK TO SAVEPOINT registry_event")
         quarantine.record(cursor, prefix, stream, sequence, data, error, (hashed, chain), subject)
     cursor.execute("RELEASE SAVEPOINT registry_event")
+    _set_position(cursor, prefix, stream, sequence, chain)
+    return True
+
+
+def _set_position(cursor: Cursor, prefix: str, stream: str, sequence: int, chain: str) -> None:
     cursor.execute(
         f"""INSERT INTO {prefix}position (stream, sequence, chain) VALUES (?, ?, ?)
             ON CONFLICT (stream) DO UPDATE
             SET sequence = excluded.sequence, chain = excluded.chain""",
         (stream, sequence, chain),
     )
-    return True
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a batch did: how many events were new, the position it reached, and the causes it
+    saw (for :class:`~services.registry.writes.Causes`, once the batch is committed)."""
+
+    new: int
+    position: int
+    seen: dict[str, Cause]
+
+
+def apply_batch(
+    cursor: Cursor, prefix: str, stream: str, batch: Sequence[tuple[Any, ...]], causes: Causes
+) -> Applied:
+    """Apply the events of ``batch`` that come next, in order, in the caller's transaction, with
+    the result of :func:`apply` applied to each in turn, but faster (ADR 17).
+
+    Optimistically first: the position and the chain are read once and written once, each event
+    is parsed and validated before any of its SQL (one that does not parse is quarantined, with
+    no row of its own written), the rows no later event reads are written at the end with one
+    ``executemany`` per statement, and a cause is looked up in memory (:mod:`writes`). If
+    anything else fails (an event that conflicts with the store, a projection error), the batch
+    is taken back to its savepoint and applied again with :func:`apply`, one event per savepoint,
+    as before: the same statements per table in the same order, so the same rows either way."""
+    done, chain = position(cursor, prefix, stream)
+    causes.follow((stream, done))
+    fresh: list[tuple[Any, ...]] = []
+    for event in batch:
+        sequence = int(event[0])
+        if sequence <= done:
+            continue  # applied already (a redelivery)
+        if sequence != done + 1:
+            raise OutOfOrderError(f"{stream} sequence {sequence} arrived, {done + 1} expected")
+        fresh.append(event)
+        done = sequence
+    if not fresh:
+        return Applied(0, done, {})
+    cursor.execute("SAVEPOINT registry_batch")
+    try:
+        writer, chain = _apply_optimistically(cursor, prefix, stream, fresh, chain, causes)
+    except CONNECTION_FAULTS:
+        raise  # the store's fault: as in ``apply``, the whole batch is retried or stops
+    except Exception:  # an event to quarantine after all: the careful way, one at a time
+        cursor.execute("ROLLBACK TO SAVEPOINT registry_batch")
+        cursor.execute("RELEASE SAVEPOINT registry_batch")
+        causes.clear()
+        for event in fresh:
+            apply(cursor, prefix, stream, *event)
+        return Applied(len(fresh), done, {})
+    cursor.execute("RELEASE SAVEPOINT registry_batch")
+    _set_position(cursor, prefix, stream, done, chain)
+    return Applied(len(fresh), done, writer.seen)
+
+
+def _apply_optimistically(
+    cursor: Cursor,
+    prefix: str,
+    stream: str,
+    fresh: list[tuple[Any, ...]],
+    chain: str,
+    causes: Causes,
+) -> tuple[BatchWriter, str]:
+    """Every event of ``fresh`` applied with no savepoint of its own; the chain's last link."""
+    writer = BatchWriter(cursor, causes)
+    unreadable: list[tuple[int, bytes, Exception, tuple[str, str], str | None]] = []
+    for event in fresh:
+        sequence, data = int(event[0]), bytes(event[1])
+        hashed = event_hash(data)
+        chain = chain_link(chain, hashed, sequence)
+        try:
+            parsed = parse(data)
+        except CONNECTION_FAULTS:
+            raise
+        except Exception as error:  # what ``apply`` quarantines before any SQL of the event
+            unreadable.append((sequence, data, error, (hashed, chain), _subject_of(event)))
+            continue
+        _project(writer, prefix, sequence, parsed, (hashed, chain))
+    writer.flush()
+    for sequence, data, fault, link, subject in unreadable:
+        quarantine.record(cursor, prefix, stream, sequence, data, fault, link, subject)
+    return writer, chain
+
+
+def _subject_of(event: tuple[Any, ...]) -> str | None:
+    return str(event[2]) if len(event) > 2 and event[2] is not None else None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One event read from its bytes: the envelope, validated against the contract, and its
+    payload as JSON values."""
+
+    envelope: Envelope
+    payload: dict[str, Any]
+
+
+def parse(data: bytes) -> Parsed:
+    envelope = Envelope.from_json(data)
+    return Parsed(envelope, envelope.payload.model_dump(mode="json"))
+
+
+TIMELINE_INSERT = (
+    "INSERT INTO {prefix}timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def _project(
-    cursor: Cursor, prefix: str, sequence: int, data: bytes, link: tuple[str, str]
+    cursor: Cursor, prefix: str, sequence: int, data: bytes | Parsed, link: tuple[str, str]
 ) -> None:
-    """Parse one event, validate it against the contract and write every row it makes."""
-    envelope = Envelope.from_json(data)
-    payload = envelope.payload.model_dump(mode="json")
+    """Parse one event (unless it is parsed already), validate it against the contract and write
+    every row it makes."""
+    event = data if isinstance(data, Parsed) else parse(data)
+    envelope, payload = event.envelope, event.payload
     times = Times.of(_effective(cursor, prefix, envelope, payload), envelope.recorded_at)
     status = _update_entry(cursor, prefix, sequence, envelope, times)
     changed = _link_related(cursor, prefix, sequence, envelope, payload, times)
     _record_batch(cursor, prefix, sequence, envelope, payload)
     titles.project(cursor, prefix, sequence, envelope.event_type, envelope.subject_id, payload)
-    if envelope.payload.subject_kind in ENTRY_KINDS:
-        changed.insert(0, envelope.subject_id)
-    _record_versions(cursor, prefix, sequence, changed)
-    cursor.execute(
-        f"""INSERT INTO {prefix}timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+    own = envelope.subject_id if envelope.payload.subject_kind in ENTRY_KINDS else None
+    if own is not None:
+        changed.insert(0, own)
+    effective = _record_versions(cursor, prefix, sequence, changed, own)
+    event_id = str(envelope.event_id)
+    later(
+        cursor,
+        TIMELINE_INSERT.format(prefix=prefix),
         (
             sequence,
-            str(envelope.event_id),
+            event_id,
             envelope.event_type,
             envelope.schema_version,
             envelope.subject_id,
@@ -298,6 +413,8 @@ def _project(
             *link,
         ),
     )
+    if isinstance(cursor, BatchWriter):
+        cursor.seen[event_id] = (envelope.occurred_at, effective)
 
 
 def _effective(
@@ -310,14 +427,18 @@ def _effective(
     own = business_time(envelope, payload)
     if envelope.causation_id is None:
         return own
-    cursor.execute(
-        f"""SELECT t.occurred_at, h.effective_at FROM {prefix}timeline t
-            JOIN {prefix}history h ON h.subject_id = t.subject_id AND h.sequence = t.sequence
-            WHERE t.event_id = ?""",
-        (str(envelope.causation_id),),
-    )
-    cause = cursor.fetchone()
-    if cause is None or datetime.fromisoformat(cause[0]) != envelope.occurred_at:
+    cause_id = str(envelope.causation_id)
+    cause = cursor.cause(cause_id) if isinstance(cursor, BatchWriter) else None
+    if cause is None:  # not in memory: asked of the store (never one of this batch's events)
+        cursor.execute(
+            f"""SELECT t.occurred_at, h.effective_at FROM {prefix}timeline t
+                JOIN {prefix}history h ON h.subject_id = t.subject_id AND h.sequence = t.sequence
+                WHERE t.event_id = ?""",
+            (cause_id,),
+        )
+        row = cursor.fetchone()
+        cause = None if row is None else (datetime.fromisoformat(row[0]), str(row[1]))
+    if cause is None or cause[1] is None or cause[0] != envelope.occurred_at:
         return own
     inherited = datetime.fromisoformat(cause[1])
     return own if inherited == own else inherited
@@ -347,7 +468,7 @@ everything before it, so an event whose business time lies before its subject's 
 (a clock set back, ADR 13) takes effect with that version, not before it."""
 
 
-def _later(prefix: str, column: str) -> str:
+def _not_before(prefix: str, column: str) -> str:
     return LATER.format(e=f"{prefix}entries", column=column)
 
 
@@ -370,25 +491,26 @@ def _upsert_entry(prefix: str) -> str:
                 since = CASE WHEN CAST(? AS TEXT) IS NULL
                     THEN {prefix}entries.since ELSE excluded.since END,
                 last_sequence = excluded.last_sequence,
-                effective_at = {_later(prefix, "effective_at")},
-                recorded_at = {_later(prefix, "recorded_at")}"""
+                effective_at = {_not_before(prefix, "effective_at")},
+                recorded_at = {_not_before(prefix, "recorded_at")}"""
 
 
 @functools.cache
 def _update_linked(prefix: str) -> str:
     return f"""UPDATE {prefix}entries SET status = ?, since = ?, last_sequence = ?,
-                effective_at = {_later(prefix, "effective_at")},
-                recorded_at = {_later(prefix, "recorded_at")}
+                effective_at = {_not_before(prefix, "effective_at")},
+                recorded_at = {_not_before(prefix, "recorded_at")}
             WHERE subject_id = ? AND status <> 'disqualified'"""
 
 
 @functools.cache
-def _copy_versions(prefix: str, subjects: int) -> str:
+def _copy_versions(prefix: str, subjects: int, returning: bool) -> str:
     marks = ", ".join("?" for _ in range(subjects))
     return f"""INSERT INTO {prefix}history ({", ".join(VERSION_COLUMNS)})
             SELECT {VERSION_SOURCE} FROM {prefix}entries e
             LEFT JOIN {prefix}titles t ON t.base_id = e.subject_id
-            WHERE e.subject_id IN ({marks}) AND e.last_sequence = ?"""
+            WHERE e.subject_id IN ({marks}) AND e.last_sequence = ?
+            {"RETURNING subject_id, effective_at" if returning else ""}"""
 
 
 def _update_entry(
@@ -455,7 +577,8 @@ def _link_related(
     """Link the other entries the event concerns; return those whose status it may change."""
     changed = []
     for subject_id, status in related_subjects(envelope, payload):
-        cursor.execute(
+        later(
+            cursor,
             f"INSERT INTO {prefix}links (sequence, subject_id, status) VALUES (?, ?, ?)",
             (sequence, subject_id, status),
         )
@@ -469,12 +592,20 @@ def _link_related(
     return changed
 
 
-def _record_versions(cursor: Cursor, prefix: str, sequence: int, changed: list[str]) -> None:
+def _record_versions(
+    cursor: Cursor, prefix: str, sequence: int, changed: list[str], own: str | None
+) -> str | None:
     """One row of history per entry the event changed (one statement; most events change one):
-    the entry as it now stands, with its base's title, copied within the store."""
+    the entry as it now stands, with its base's title, copied within the store. In a batch, the
+    business time of ``own`` (the event's own subject) comes back, for its effects to inherit."""
     subjects = list(dict.fromkeys(changed))
-    if subjects:
-        cursor.execute(_copy_versions(prefix, len(subjects)), (*subjects, sequence))
+    if not subjects:
+        return None
+    returning = isinstance(cursor, BatchWriter) and own is not None
+    cursor.execute(_copy_versions(prefix, len(subjects), returning), (*subjects, sequence))
+    if not returning:
+        return None
+    return next((str(at) for subject, at in cursor.fetchall() if subject == own), None)
 
 
 def _record_batch(
@@ -484,7 +615,8 @@ def _record_batch(
     if envelope.event_type not in ("BatchOpened", "BatchForwarded"):
         return
     province = payload.get("province", envelope.province)
-    cursor.execute(
+    later(
+        cursor,
         f"INSERT INTO {prefix}batches (batch_id, province, sequence, data) VALUES (?, ?, ?, ?)",
         (payload["batch_id"], province, sequence, canonical_json(payload)),
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.registry.adapters.db import Cursor, Database
+from services.registry.writes import later
 
 
 def schema(prefix: str) -> list[str]:
@@ -61,7 +62,8 @@ def _accepted(cursor: Cursor, p: str, sequence: int, base_id: str, e: dict[str, 
 
 
 def _rated(cursor: Cursor, p: str, sequence: int, base_id: str, e: dict[str, Any]) -> None:
-    cursor.execute(
+    later(  # stars are read by no later event's projection: written at the batch's end
+        cursor,
         f"INSERT INTO {p}stars (base_id, year, stars, score, sequence) VALUES (?, ?, ?, ?, ?)",
         (base_id, e["evaluation_year"], e["stars"], e.get("score"), sequence),
     )
@@ -69,14 +71,16 @@ def _rated(cursor: Cursor, p: str, sequence: int, base_id: str, e: dict[str, Any
 
 def _five_star(cursor: Cursor, p: str, sequence: int, _: str, e: dict[str, Any]) -> None:
     for entry in e["bases"]:
-        cursor.execute(
+        later(
+            cursor,
             f"INSERT INTO {p}five_star (year, base_id, title, sequence) VALUES (?, ?, ?, ?)",
             (e["evaluation_year"], entry["base_id"], entry["title"], sequence),
         )
 
 
 def _renamed(cursor: Cursor, p: str, sequence: int, base_id: str, e: dict[str, Any]) -> None:
-    cursor.execute(
+    later(  # former names too; the title itself is in each version of the base: at once
+        cursor,
         f"""INSERT INTO {p}former_names (base_id, name, until_sequence) VALUES (?, ?, ?)
             ON CONFLICT (base_id, name) DO UPDATE SET until_sequence = excluded.until_sequence""",
         (base_id, e["old_title"], sequence),

@@ -91,19 +91,22 @@ def append_batch(cursor: Cursor, prefix: str, batch: Sequence[tuple[Any, ...]]) 
     perfect = _perfect(cursor, prefix)
     frontier = Frontier(held, [perfect(lv, ix) for lv, ix in Frontier.levels_of(held)])
     reused: list[Reused] = []
+    nodes: list[tuple[int, int, str]] = []
+    appended: dict[int, bytes] = {}  # this batch's leaves, not in the store until its end
     for event in batch:
         sequence, data = int(event[0]), bytes(event[1])
         hashed = leaf_hash(data)
         if sequence == frontier.size + 1:
-            for level, index, node in frontier.append(hashed):
-                cursor.execute(
-                    f"INSERT INTO {prefix}{TABLE} (level, idx, hash) VALUES (?, ?, ?)",
-                    (level, index, node.hex()),
-                )
+            nodes += [(level, index, node.hex()) for level, index, node in frontier.append(hashed)]
+            appended[sequence] = hashed
         elif sequence <= frontier.size:
-            before = perfect(0, sequence - 1)
+            before = appended.get(sequence) or perfect(0, sequence - 1)
             if before != hashed:
                 reused.append(Reused(sequence, before.hex(), hashed.hex()))
+    if nodes:  # read by nothing until the batch is over: one statement for all of them
+        cursor.executemany(
+            f"INSERT INTO {prefix}{TABLE} (level, idx, hash) VALUES (?, ?, ?)", nodes
+        )
     for alarm in reused:
         REUSED.inc()
         log.error(

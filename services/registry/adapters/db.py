@@ -31,6 +31,7 @@ never quarantined; they propagate as they always did."""
 
 class Cursor(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any: ...
     def fetchall(self) -> list[Row]: ...
     def fetchone(self) -> Row | None: ...
     def fetchmany(self, size: int) -> list[Row]: ...
@@ -112,6 +113,9 @@ class _PgCursor:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._cursor.execute(sql.replace("?", "%s"), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+        return self._cursor.executemany(sql.replace("?", "%s"), rows)
 
     def fetchall(self) -> list[Row]:
         return self._cursor.fetchall()
