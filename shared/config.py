@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from psycopg.conninfo import make_conninfo
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PersistenceModule = Literal["eventsourcing.sqlite", "eventsourcing.postgres"]
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     nats_inbox_prefix: str | None = None
     nats_js_prefix: str | None = None
     """The JetStream API prefix of an account that imports it (the auditor: JS.DEMOBASE.API)."""
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    """Copies of each stream (``STREAM_REPLICAS``): 1 on a single node, 3 on the cluster. A
+    stream created with another count is refused at start-up, with the difference named."""
     var_dir: Path = Path("var")
     persistence_module: PersistenceModule = SQLITE
     postgres_dbname: str = "postgres"

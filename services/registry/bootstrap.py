@@ -81,6 +81,7 @@ def build(settings: Settings) -> ServiceRuntime:
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
         credentials=Credentials.from_settings(settings),
+        stream_replicas=settings.stream_replicas,
         handler=registry,
         subscriptions=(THE_LOG,),
         extra_tasks=(serve, publish_heads),

@@ -41,6 +41,7 @@ def build(
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
         credentials=Credentials.from_settings(settings),
+        stream_replicas=settings.stream_replicas,
         handler=handler,
         subscriptions=(
             Subscription(EVENTS_STREAM, "bases.v1.submission.>"),

@@ -26,6 +26,7 @@ def build(settings: Settings) -> ServiceRuntime:
         service=SERVICE,
         nats_url=resolve_nats_url(settings),
         credentials=Credentials.from_settings(settings),
+        stream_replicas=settings.stream_replicas,
         handler=ServiceHandler(
             app, commands=commands(app), reactions=reactions(app), owners=owners(app)
         ),

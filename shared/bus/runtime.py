@@ -56,6 +56,8 @@ class ServiceRuntime:
     translate: Translate | None = None
     extra_tasks: tuple[Callable[[asyncio.Event], Coroutine[Any, Any, None]], ...] = ()
     credentials: Credentials | None = None
+    stream_replicas: int = 1
+    """Copies of each stream it creates, and checks an existing one has (``STREAM_REPLICAS``)."""
     seam: Seam = field(init=False)
     nc: Client | None = None
     relay: OutboxRelay | None = None
@@ -67,7 +69,7 @@ class ServiceRuntime:
     async def start(self) -> JetStreamContext:
         self.nc = await connect(self.nats_url, self.service, self.credentials)
         js = self.nc.jetstream()
-        await ensure_streams(js)
+        await ensure_streams(js, self.stream_replicas)
         if isinstance(self.handler, ServiceHandler):
             self.handler.dead_letters.attach(js)
         if self.app is not None and self.translate is not None:

@@ -32,7 +32,9 @@ class StreamMisconfiguredError(RuntimeError):
     """An existing stream lacks a setting that the log depends on."""
 
 
-def log_stream_config(name: str, subjects: str, description: str) -> StreamConfig:
+def log_stream_config(
+    name: str, subjects: str, description: str, replicas: int = 1
+) -> StreamConfig:
     return StreamConfig(
         name=name,
         description=description,
@@ -48,17 +50,15 @@ def log_stream_config(name: str, subjects: str, description: str) -> StreamConfi
         deny_purge=True,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
         allow_direct=True,
-        num_replicas=1,
+        num_replicas=replicas,
     )
 
 
-STREAMS = (
-    log_stream_config(EVENTS_STREAM, EVENTS_SUBJECTS, "demobase event log: every decided fact"),
-    log_stream_config(INTAKE_STREAM, INTAKE_SUBJECTS, "demobase intake: every outside attempt"),
-    log_stream_config(
-        REFUSALS_STREAM, REFUSALS_SUBJECTS, "demobase dead letters: every attempt refused"
-    ),
-    log_stream_config(
+STREAM_DESCRIPTIONS = (
+    (EVENTS_STREAM, EVENTS_SUBJECTS, "demobase event log: every decided fact"),
+    (INTAKE_STREAM, INTAKE_SUBJECTS, "demobase intake: every outside attempt"),
+    (REFUSALS_STREAM, REFUSALS_SUBJECTS, "demobase dead letters: every attempt refused"),
+    (
         CHECKPOINTS_STREAM,
         CHECKPOINTS_SUBJECTS,
         "demobase signed tree heads of EVENTS and their witnesses' cosignatures (ADR 16)",
@@ -66,12 +66,22 @@ STREAMS = (
 )
 
 
+def streams(replicas: int = 1) -> tuple[StreamConfig, ...]:
+    """The platform's streams, each with ``replicas`` copies (``STREAM_REPLICAS``: 1 on a single
+    node, 3 on the cluster)."""
+    return tuple(log_stream_config(*described, replicas) for described in STREAM_DESCRIPTIONS)
+
+
+STREAMS = streams()
+
+
 CHECKED_FIELDS = (
     "subjects", "storage", "retention", "deny_delete", "deny_purge",
-    "max_age", "max_bytes", "max_msgs", "max_msgs_per_subject", "duplicate_window",
+    "max_age", "max_bytes", "max_msgs", "max_msgs_per_subject", "duplicate_window", "num_replicas",
 )  # fmt: skip
 """What an existing stream must match: a stream that can lose, expire or fail to dedupe events
-(interest or work-queue retention, a message limit, a short duplicate window) is not the log."""
+(interest or work-queue retention, a message limit, a short duplicate window) is not the log,
+and one with fewer copies than the deployment keeps (``STREAM_REPLICAS``) loses it with a node."""
 
 
 def _check(existing: StreamConfig, wanted: StreamConfig) -> None:
@@ -81,12 +91,17 @@ def _check(existing: StreamConfig, wanted: StreamConfig) -> None:
         if getattr(existing, field) != getattr(wanted, field)
     ]
     if problems:
-        raise StreamMisconfiguredError(f"stream {wanted.name}: " + ", ".join(problems))
+        raise StreamMisconfiguredError(
+            f"stream {wanted.name} differs from what the platform runs on: "
+            + ", ".join(problems)
+            + " (change the stream with `nats stream edit`, or STREAM_REPLICAS to what it has)"
+        )
 
 
-async def ensure_streams(js: JetStreamContext) -> None:
-    """Create the streams that are missing; refuse to run on one that lacks a needed setting."""
-    for wanted in STREAMS:
+async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create the streams that are missing, with ``replicas`` copies each; refuse to run on one
+    whose config differs in a setting the log depends on, naming each difference."""
+    for wanted in streams(replicas):
         assert wanted.name is not None
         try:
             info = await js.stream_info(wanted.name)

@@ -10,7 +10,6 @@ Prometheus scrapes the four services where they serve ``/metrics`` by default.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib.util
 import json
 import os
@@ -37,7 +36,7 @@ from services.evaluation.config import DEFAULT_METRICS_PORT as EVALUATION_METRIC
 from services.review.config import DEFAULT_METRICS_PORT as REVIEW_METRICS_PORT
 from services.submission.config import DEFAULT_METRICS_PORT as SUBMISSION_METRICS_PORT
 from shared.bus.server import free_port, server_binary
-from shared.bus.streams import STREAMS
+from shared.bus.streams import StreamMisconfiguredError, ensure_streams
 from shared.config import Settings
 from shared.contract.provinces import PROVINCES
 from shared.contract.subjects import INTAKE_STREAM, intake_subject
@@ -286,8 +285,10 @@ async def test_streams_with_three_replicas_take_a_province_s_attempt_through_any
     )  # fmt: skip
     try:
         js = ministry.jetstream()
-        for config in STREAMS:
-            await js.add_stream(config=dataclasses.replace(config, num_replicas=3))
+        await ensure_streams(js, replicas=3)  # as every service starts with STREAM_REPLICAS=3
+        await ensure_streams(js, replicas=3)  # and the next one finds them as configured
+        with pytest.raises(StreamMisconfiguredError, match=r"num_replicas=3 \(wanted 1\)"):
+            await ensure_streams(js, replicas=1)  # a single-node setting on the cluster: refused
         # A new replicated stream takes a moment to elect its leader, and its interest a moment
         # more to reach the other nodes; until then, no responder. The id makes a retry safe.
         await wait_until(lambda: _has_leader(js, INTAKE_STREAM), timeout=20, interval=0.1)

@@ -141,6 +141,18 @@ async def test_a_log_stream_that_could_lose_events_is_refused_at_start_up(
         await ensure_streams(js)
 
 
+async def test_a_stream_with_fewer_replicas_than_configured_is_refused_naming_both(
+    js: JetStreamContext,
+) -> None:
+    """issue 9 item 3: the streams exist with one copy; a service started with
+    STREAM_REPLICAS=3 refuses to run on them and says what differs and what to do."""
+    with pytest.raises(StreamMisconfiguredError) as refused:
+        await ensure_streams(js, replicas=3)
+    assert "num_replicas=1 (wanted 3)" in str(refused.value)
+    assert "STREAM_REPLICAS" in str(refused.value)
+    assert Settings(stream_replicas=3).stream_replicas == 3
+
+
 async def test_the_server_refuses_to_purge_the_log(js: JetStreamContext) -> None:
     await js.publish(SUBJECT, submitted().to_json(), headers={"Nats-Msg-Id": str(uuid4())})
 
