@@ -24,6 +24,8 @@ import psycopg
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
+    Cache,
+    LRUCache,
     ProcessingEvent,
     Repository,
 )
@@ -149,6 +151,16 @@ class ServiceApplication(Application[UUID]):
         if deciding.events or deciding.tracking is not None:
             recordings = self._record(deciding)
             self._notify(recordings)
+
+    def forget_cached(self) -> None:
+        """Empty the aggregate cache: after a store fault during a commit, whether the commit
+        happened is unknown, and the cache (filled only after a commit that returned) may be
+        behind the store; every aggregate is read from the store again."""
+        cache = self.repository.cache
+        if isinstance(cache, LRUCache):
+            self.repository.cache = LRUCache(maxsize=cache.maxsize)
+        elif cache is not None:
+            self.repository.cache = Cache()
 
     def find(self, aggregate_id: UUID) -> Any | None:
         """The aggregate, or None if this service holds none by that id."""

@@ -157,6 +157,20 @@ class TrackedConsumer:
             return list(await psub.fetch(waiting, timeout=0.5))
         return []
 
+    async def _reread_position(self) -> None:
+        """After a commit whose outcome is unknown (the connection lost while it committed), the
+        store says whether it happened: what its tracking record holds was decided, and is not
+        decided again (a second tracking record of it would be refused)."""
+        try:
+            recorded = await self.seam.call(self.handler.position, self.stream)
+        except Exception as error:  # the store still away: its position is read next time
+            log.warning("recorded position not read yet", stream=self.stream, error=str(error))
+            return
+        if recorded > self.position:
+            log.info("the failed commit had been recorded: not decided again",
+                     stream=self.stream, after=recorded)  # fmt: skip
+            self.position = recorded
+
     async def _resubscribe(self) -> JetStreamContext.PullSubscription | None:
         """A new subscription after the store's position, or None to try again shortly."""
         try:
@@ -244,6 +258,7 @@ class TrackedConsumer:
                         first=fresh[0][1].sequence, error=str(error))  # fmt: skip
             TRANSIENT_RETRIES.labels(self.service, self.stream).inc()
             await asyncio.sleep(self.retry_delay)
+            await self._reread_position()
             return False
         for message, _ in fresh:
             await message.ack()  # after the commit

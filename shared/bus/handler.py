@@ -116,6 +116,7 @@ class ServiceHandler:
         except BaseException as error:
             self.platform_time.forget()  # a clock set in the batch was not committed
             if isinstance(error, STORE_FAULTS):
+                self.app.forget_cached()  # the commit may have happened: the store is the truth
                 raise TransientError(f"{type(error).__name__}: {error}") from error
             raise
 
