@@ -28,6 +28,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from shared.bus.connection import UNAVAILABLE
 from shared.bus.seam import Seam
 from shared.contract.subjects import sender_inbox_prefix
 from shared.metrics import CONSUMER_LAG, EVENTS_CONSUMED, HANDLER_SECONDS, TRANSIENT_RETRIES
@@ -136,6 +137,14 @@ class TrackedConsumer:
                     messages = await psub.fetch(1, timeout=0.5)
                 except (NatsTimeoutError, TimeoutError):
                     continue
+                except UNAVAILABLE as error:  # a stream leader being elected, a node away
+                    cause = f"{type(error).__name__}: {error}"
+                    log.warning("stream unavailable; waiting, then consuming again",
+                                stream=self.stream, error=cause)  # fmt: skip
+                    TRANSIENT_RETRIES.labels(self.service, self.stream).inc()
+                    await asyncio.sleep(self.retry_delay)
+                    stale = True
+                    continue
                 if self.batch_size > 1:
                     messages += await self._backlog(psub, messages[-1])
                     stale = not await self.process_batch(messages)
@@ -153,7 +162,7 @@ class TrackedConsumer:
         waiting = min(self.batch_size - 1, int(first.metadata.num_pending))
         if waiting <= 0:
             return []
-        with contextlib.suppress(NatsTimeoutError, TimeoutError):
+        with contextlib.suppress(TimeoutError, *UNAVAILABLE):  # the first alone, this time
             return list(await psub.fetch(waiting, timeout=0.5))
         return []
 
