@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.registry import quarantine, tree
-from services.registry.adapters.db import Database
+from services.registry.adapters.db import CONNECTION_FAULTS, Database
 from services.registry.projections import (
     OutOfOrderError,
     apply_batch,
@@ -57,6 +57,9 @@ class Registry:
             )
         except OutOfOrderError as error:
             raise TransientError(str(error)) from error
+        except CONNECTION_FAULTS as error:  # a PostgreSQL backend ended, a locked file: waited out
+            self.causes.clear()  # the commit's outcome is unknown: the store is the truth
+            raise TransientError(f"{type(error).__name__}: {error}") from error
 
     def apply_batch(self, stream: str, batch: Sequence[Applied]) -> int:
         """Apply events in order in one transaction (an event that cannot be applied is

@@ -34,7 +34,7 @@ from services.registry.projections import chain_link, event_hash
 from services.registry.quarantine import quarantined
 from services.registry.queries import applied, digest, find_entry, list_entries
 from services.registry.rebuild import rebuild
-from shared.bus.consumer import Delivery
+from shared.bus.consumer import Delivery, TransientError
 from shared.bus.server import EmbeddedNats
 from shared.bus.streams import ensure_streams
 from shared.config import Settings
@@ -251,7 +251,8 @@ def test_a_fault_of_the_database_is_not_quarantined_but_raised_as_before(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """issue 12 part 4: a store that fails is no event's fault; nothing goes to the quarantine,
-    nothing is recorded, and the error reaches the consumer unchanged."""
+    nothing is recorded, and the error reaches the consumer as a transient one, to be waited out
+    (issue 9, item 1), with the store's own error as its cause."""
     registry = build_registry(settings)
     fault = _fault(settings)
 
@@ -259,8 +260,9 @@ def test_a_fault_of_the_database_is_not_quarantined_but_raised_as_before(
         raise fault
 
     monkeypatch.setattr(projections, "_project", failing)
-    with pytest.raises(type(fault)):
+    with pytest.raises(TransientError) as raised:
         registry.handle_batch([Delivery(EVENTS_STREAM, 1, SUBMITTED, submitted(1))])
+    assert raised.value.__cause__ is fault
 
     assert applied(registry.db, EVENTS_STREAM)[0] == 0 and quarantined(registry.db) == []
 
