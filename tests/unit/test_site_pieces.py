@@ -71,6 +71,17 @@ def test_the_star_rating_reads_as_the_ministry_writes_it() -> None:
     assert sentence(line, Words("en")) == "the Ministry (MIIT) rated it 3★ for 2027"
 
 
+def test_a_tier_change_written_in_english_on_the_log_reads_in_chinese() -> None:
+    """R-TIERS: the evaluation service's reason is English on the log; the page says it in
+    Chinese, and in English by the switch."""
+    reason = "title awarded: a titled base enters the national tier"
+    line = {"event_type": "TierChanged", "actor": "system:evaluation",
+            "payload": {"to_tier": "国家级示范基地", "reason": reason}}  # fmt: skip
+    chinese = "梯队调整为国家级示范基地：授予称号，示范基地进入国家级梯队"
+    assert sentence(line, Words("zh")) == chinese
+    assert reason in sentence(line, Words("en"))
+
+
 def test_a_fraud_refusal_reads_as_a_disqualification() -> None:
     """R-FRAUD."""
     line = {"event_type": "ApplicationRejected", "actor": "city:厦门市",

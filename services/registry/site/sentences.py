@@ -133,6 +133,22 @@ def _incident(p: dict[str, Any], who: str, w: Words) -> tuple[str, str]:
     return (f"{who}报告{zh}事件：{text}", f"{who} reported a {en} incident: {text}")
 
 
+TIER_REASONS = {
+    "title awarded: a titled base enters the national tier": "授予称号，示范基地进入国家级梯队",
+}
+"""The reasons the services write on TierChanged (in English on the log, which never changes), in
+Chinese for the page; a reason not listed is shown as it was written."""
+
+
+def _tier(p: dict[str, Any], who: str, w: Words) -> tuple[str, str]:
+    reason = str(p.get("reason", ""))
+    zh, _ = _plain("梯队调整为{to_tier}：{reason}", "")(
+        {**p, "reason": TIER_REASONS.get(reason, reason)}, who, w
+    )
+    _, en = _plain("", "tier changed to {to_tier}: {reason}")(p, who, w)
+    return zh, en
+
+
 def _plain(zh: str, en: str) -> Phrase:
     """A sentence from a template over the payload's fields (and ``who``)."""
 
@@ -229,7 +245,7 @@ PHRASES: dict[str, Phrase] = {
     "TitleRenamed": _renamed,
     "TitleRevoked": _revoked,
     "FraudDetected": _plain("{who}查实弄虚作假：{description}", "{who} found fraud: {description}"),
-    "TierChanged": _plain("梯队调整为{to_tier}：{reason}", "tier changed to {to_tier}: {reason}"),
+    "TierChanged": _tier,
     "ActionPlanFiled": _plain(
         "{who}报送 {first_year}–{last_year} 年行动计划：{plan_title}",
         "{who} filed the action plan {first_year}–{last_year}: {plan_title}",
