@@ -25,7 +25,7 @@ from nats.errors import NoRespondersError
 from nats.js import JetStreamContext
 from nats.js.errors import NoStreamResponseError, NotFoundError
 
-from shared.bus.connection import Credentials, connect
+from shared.bus.connection import Credentials, connect, servers
 from shared.bus.consumer import REPLY_HEADER
 from shared.bus.runtime import status_subject
 from shared.config import Settings, nats_url_file
@@ -69,7 +69,7 @@ def check_reachable(url: str, timeout: float = PROBE_TIMEOUT) -> None:
     """Fail at once, in one line, when no server of ``url`` (one or several, comma-separated)
     accepts a connection: nats-py would retry each for half a minute, warning every time."""
     reasons = []
-    for server in _servers(url):
+    for server in servers(url):
         parts = urlsplit(server if "://" in server else f"nats://{server}")
         try:
             host, port = parts.hostname or "127.0.0.1", parts.port or 4222
@@ -101,10 +101,6 @@ async def connect_to(url: str, name: str, credentials: Credentials | None = None
         ) from None
 
 
-def _servers(url: str) -> list[str]:
-    return [part.strip() for part in url.split(",") if part.strip()]
-
-
 async def first_contact(
     url: str, credentials: Credentials | None = None, timeout: int = PROBE_TIMEOUT
 ) -> None:
@@ -120,7 +116,7 @@ async def first_contact(
         return None
 
     reasons = []
-    for server in _servers(url):
+    for server in servers(url):
         probe = Client()
         try:
             await asyncio.wait_for(

@@ -48,6 +48,12 @@ class Credentials:
         return cls(settings.nats_user, settings.nats_password, settings.nats_inbox_prefix)
 
 
+def servers(url: str) -> list[str]:
+    """The servers of ``NATS_URL``: one URL, or several comma-separated (the cluster's nodes);
+    nats-py takes a list and would read a comma-separated string as one address."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def connect(url: str, name: str, credentials: Credentials | None = None) -> Client:
     """Connect with a client name (visible in the server's ``/connz``) and bounded reconnects."""
     options: dict[str, Any] = {}
@@ -71,7 +77,7 @@ async def connect(url: str, name: str, credentials: Credentials | None = None) -
         link.warning("nats connection error", error=f"{type(error).__name__}: {error}")
 
     await client.connect(
-        url,
+        servers(url),
         name=name,
         connect_timeout=5,
         max_reconnect_attempts=60,
