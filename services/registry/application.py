@@ -43,6 +43,12 @@ class Registry:
         with self.db.transaction() as cursor:
             return position(cursor, self.db.table_prefix, upstream)[0]
 
+    def recorded_leaf(self, sequence: int) -> bytes | None:
+        """The leaf hash of the event this registry applied at ``sequence`` of the log, if its
+        tree holds one: what the consumer compares with the stream before it goes on."""
+        with self.db.snapshot() as cursor:
+            return tree.leaf(cursor, self.db.table_prefix, sequence)
+
     def handle(self, delivery: Delivery) -> bytes | None:
         """Apply one event live, with its sequence, in one transaction."""
         self.handle_batch([delivery])

@@ -62,6 +62,13 @@ def size(cursor: Cursor, prefix: str) -> int:
     return 0 if row is None or row[0] is None else int(row[0]) + 1
 
 
+def leaf(cursor: Cursor, prefix: str, sequence: int) -> bytes | None:
+    """The leaf hash of the event at ``sequence`` (the tree's leaf ``sequence - 1``), if held."""
+    cursor.execute(f"SELECT hash FROM {prefix}{TABLE} WHERE level = 0 AND idx = ?", (sequence - 1,))
+    row = cursor.fetchone()
+    return None if row is None else bytes.fromhex(str(row[0]))
+
+
 def _perfect(cursor: Cursor, prefix: str) -> PerfectHash:
     def perfect(level: int, index: int) -> bytes:
         cursor.execute(

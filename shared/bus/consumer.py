@@ -32,6 +32,7 @@ from shared.bus.connection import UNAVAILABLE
 from shared.bus.seam import Seam
 from shared.contract.subjects import sender_inbox_prefix
 from shared.metrics import CONSUMER_LAG, EVENTS_CONSUMED, HANDLER_SECONDS, TRANSIENT_RETRIES
+from shared.transparency.merkle import leaf_hash
 
 log = structlog.get_logger()
 
@@ -88,6 +89,17 @@ class BatchHandler(TrackedHandler, Protocol):
         each one's reply (or None for none), to be sent once the batch is committed."""
 
 
+class StreamMismatchError(RuntimeError):
+    """The stream a store's position was recorded against is not the stream the server has."""
+
+
+REBUILD_ADVICE = (
+    "Point NATS_URL at the server whose log this store holds, or start the store afresh: "
+    "`demobase registry rebuild` for the registry, a new store (VAR_DIR or POSTGRES_SCHEMA) "
+    "for a service"
+)
+
+
 class TransientError(Exception):
     """A failure worth retrying (a store or a peer briefly unavailable)."""
 
@@ -118,6 +130,7 @@ class TrackedConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         self.position = await self.seam.call(self.handler.position, self.stream)
+        await self._check_stream()
         psub = await self._subscribe()
         log.info("consuming", stream=self.stream, after=self.position, subject=self.filter_subject)
         reconnects, stale = self.nc.stats["reconnects"], False
@@ -165,6 +178,33 @@ class TrackedConsumer:
         with contextlib.suppress(TimeoutError, *UNAVAILABLE):  # the first alone, this time
             return list(await psub.fetch(waiting, timeout=0.5))
         return []
+
+    async def _check_stream(self) -> None:
+        """Refuse to consume a stream that is not the one this store's position was recorded
+        against (a recreated stream, a reused schema, another server): a position beyond the
+        stream's end, or, where the handler keeps the log's leaf hashes (the registry), another
+        message at the position than the one it applied. Consuming on would skip messages
+        without a word."""
+        if self.position == 0:
+            return
+        last = int((await self.js.stream_info(self.stream)).state.last_seq)
+        if self.position > last:
+            raise StreamMismatchError(
+                f"{self.service}'s store has processed {self.stream} up to #{self.position}, "
+                f"but the stream ends at #{last}: it is not the stream this store recorded "
+                f"(recreated, or another server). {REBUILD_ADVICE}"
+            )
+        recorded = getattr(self.handler, "recorded_leaf", None)
+        if recorded is None:
+            return
+        expected = await self.seam.call(recorded, self.position)
+        message = await self.js.get_msg(self.stream, self.position)
+        stored = leaf_hash(message.data) if message.data is not None else None
+        if expected is not None and expected != stored:
+            raise StreamMismatchError(
+                f"{self.stream} #{self.position} is not the event {self.service} applied there "
+                f"(its leaf hash differs): the stream was recreated or rewritten. {REBUILD_ADVICE}"
+            )
 
     async def _reread_position(self) -> None:
         """After a commit whose outcome is unknown (the connection lost while it committed), the

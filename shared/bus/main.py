@@ -9,13 +9,18 @@ from collections.abc import Callable
 
 import structlog
 
+from shared.bus.consumer import StreamMismatchError
 from shared.bus.runtime import ServiceRuntime, stop_on_signals
+from shared.bus.streams import StreamMisconfiguredError
 from shared.config import Settings
 from shared.logging import configure_logging
 from shared.metrics import serve_metrics
 from shared.store import StoreTakenError, sole_writer
 
 STORE_TAKEN = 3
+WRONG_STREAM = 4
+"""Exit status of a service whose stream is not the one its store recorded, or not configured as
+the platform runs it: restarting cannot help, the operator decides (the error says how)."""
 """Exit status of a service that did not start because another process writes its store."""
 
 
@@ -46,4 +51,7 @@ def run_service(
     except StoreTakenError as error:
         log.error("not started", reason=str(error))
         sys.exit(STORE_TAKEN)
+    except (StreamMismatchError, StreamMisconfiguredError) as error:  # the operator's to decide
+        log.error("stopped: the log is not the one this store holds", reason=str(error))
+        sys.exit(WRONG_STREAM)
     log.info("service stopped")
