@@ -9,6 +9,7 @@ consumer from the store's position and goes on.
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -51,6 +52,9 @@ class JetStream:
     def __init__(self, pull: Pull) -> None:
         self.pull = pull
         self.created: list[Any] = []
+
+    async def stream_info(self, stream: str) -> Any:
+        return SimpleNamespace(state=SimpleNamespace(last_seq=7))  # the store's position: its end
 
     async def delete_consumer(self, stream: str, durable: str) -> None:
         return None
