@@ -64,9 +64,10 @@ def size(cursor: Cursor, prefix: str) -> int:
 
 def leaf(cursor: Cursor, prefix: str, sequence: int) -> bytes | None:
     """The leaf hash of the event at ``sequence`` (the tree's leaf ``sequence - 1``), if held."""
-    cursor.execute(f"SELECT hash FROM {prefix}{TABLE} WHERE level = 0 AND idx = ?", (sequence - 1,))
-    row = cursor.fetchone()
-    return None if row is None else bytes.fromhex(str(row[0]))
+    try:
+        return _perfect(cursor, prefix)(0, sequence - 1)
+    except LookupError:
+        return None
 
 
 def _perfect(cursor: Cursor, prefix: str) -> PerfectHash:

@@ -142,11 +142,8 @@ Chinese for the page; a reason not listed is shown as it was written."""
 
 def _tier(p: dict[str, Any], who: str, w: Words) -> tuple[str, str]:
     reason = str(p.get("reason", ""))
-    zh, _ = _plain("梯队调整为{to_tier}：{reason}", "")(
-        {**p, "reason": TIER_REASONS.get(reason, reason)}, who, w
-    )
-    _, en = _plain("", "tier changed to {to_tier}: {reason}")(p, who, w)
-    return zh, en
+    zh, _ = _TIER_CHANGED({**p, "reason": TIER_REASONS.get(reason, reason)}, who, w)
+    return zh, _TIER_CHANGED(p, who, w)[1]
 
 
 def _plain(zh: str, en: str) -> Phrase:
@@ -164,6 +161,9 @@ def _plain(zh: str, en: str) -> Phrase:
         return zh.format_map(_Blank(values)), en.format_map(_Blank(values))
 
     return phrase
+
+
+_TIER_CHANGED = _plain("梯队调整为{to_tier}：{reason}", "tier changed to {to_tier}: {reason}")
 
 
 class _Blank(dict[str, Any]):
