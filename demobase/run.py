@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.bus.main import STORE_TAKEN, WRONG_STREAM
+from shared.bus.main import WRONG_STREAM
 from shared.bus.server import EmbeddedNats, port_is_free
 from shared.config import Settings, nats_url_file
 from shared.store import LockHeldError, pid_lock
@@ -199,10 +199,6 @@ def _tend(service: Supervised) -> bool:
     if service.process is None or service.process.poll() is None:
         return True
     code = service.process.returncode
-    if code == STORE_TAKEN:
-        print(f"{service.name} did not start: another process writes its store "
-              "(see its log line)", file=sys.stderr, flush=True)  # fmt: skip
-        return False
     if code == WRONG_STREAM:
         print(f"{service.name} stopped: the log on this server is not the one its store holds "
               "(its log line says what differs and how to rebuild)", file=sys.stderr,

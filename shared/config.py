@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     registry_signing_key: Path | None = None
     """The ministry's Ed25519 key (PEM) that signs tree heads; it must exist when set. Unset, a
     development key is created under ``var_dir`` (``make run``), and the registry says so."""
+    registry_replica: str = Field(default="", pattern=r"^[a-z0-9-]{0,32}$")
+    """The name of one registry replica among several reading the same log (ADR 19): its durable
+    consumer is ``registry-<name>-events``; each replica keeps its own store (``VAR_DIR`` or
+    ``POSTGRES_SCHEMA``). Empty for the one registry of ``make run``."""
     registry_log_origin: str = "demobase.miit.gov.cn/events"
     registry_head_interval: float = 1.0
     audit_public_key: str | None = None
@@ -80,12 +84,14 @@ class Settings(BaseSettings):
             }
             if self.postgres_schema:
                 env["POSTGRES_SCHEMA"] = self.postgres_schema
+            env["PROCESS_RECORDER_TOPIC"] = "shared.fence:FencedPostgresProcessRecorder"
             return env
         self.var_dir.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": SQLITE,
             "SQLITE_DBNAME": str(self.var_dir / f"{service}.sqlite"),
             "SQLITE_LOCK_TIMEOUT": "10",
+            "PROCESS_RECORDER_TOPIC": "shared.fence:FencedSQLiteProcessRecorder",
         }
 
 

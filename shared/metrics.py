@@ -37,6 +37,11 @@ CONSUMER_LAG = Gauge(
     "Messages on the stream not yet processed",
     ["service", "stream"],
 )
+WRITER_ACTIVE = Gauge(
+    "demobase_writer_active",
+    "1 while this process is its service's writer, 0 while it stands by (ADR 19)",
+    ["service"],
+)
 
 
 def serve_metrics(port: int, host: str = "127.0.0.1") -> int:

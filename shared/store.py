@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import fcntl
-import hashlib
 import os
 import sqlite3
 import time
@@ -37,7 +36,7 @@ from eventsourcing.persistence import (
     Tracking,
 )
 
-from shared.config import Settings
+from shared.fence import WriterFence, WriterLockLostError
 from shared.rules import not_found
 
 A = TypeVar("A", bound=Application[UUID])
@@ -49,9 +48,11 @@ STORE_FAULTS: tuple[type[Exception], ...] = (
     sqlite3.InterfaceError,
     psycopg.OperationalError,
     psycopg.InterfaceError,
+    WriterLockLostError,
 )
-"""Faults of a store itself (unreachable, locked, connection lost): never an attempt's or an
-event's fault, so waited out and retried, never refused."""
+"""Faults of a store itself (unreachable, locked, connection lost, this process's writer lock
+briefly lost): never an attempt's or an event's fault, so waited out and retried, never
+refused."""
 
 OUTBOX = "outbox"
 """The tracking name under which the relay records the last notification it published."""
@@ -79,6 +80,15 @@ class ServiceApplication(Application[UUID]):
         recorder = self.recorder
         assert isinstance(recorder, ProcessRecorder)
         return recorder
+
+    def fence_with(self, fence: WriterFence) -> None:
+        """Refuse every commit from now on unless ``fence`` says this process is still the
+        service's writer (ADR 19)."""
+        recorder: Any = self.recorder
+        if not hasattr(recorder, "fence"):
+            raise TypeError(f"{type(recorder).__name__} is not a fenced recorder "
+                            "(PROCESS_RECORDER_TOPIC: Settings.eventsourcing_env)")  # fmt: skip
+        recorder.fence = fence
 
     def position(self, upstream: str) -> int:
         """The last stream sequence (or notification id) recorded as processed for ``upstream``."""
@@ -212,41 +222,6 @@ def stable_event_id(service: str, domain_event: Any) -> UUID:
     """
     name = f"{service}:{domain_event.originator_id}:{domain_event.originator_version}"
     return uuid5(EVENT_NAMESPACE, name)
-
-
-class StoreTakenError(RuntimeError):
-    """Another live process already writes this service's store."""
-
-
-@contextlib.contextmanager
-def sole_writer(settings: Settings, service: str) -> Iterator[None]:
-    """Hold the right to write ``service``'s store while the block runs (ADR 11).
-
-    A service caches its aggregates because nobody else writes its store; a second process of the
-    same service on the same store (a second ``make run`` in one folder, a replica started by
-    mistake) is refused at start-up instead: an ``flock`` beside the SQLite file, or a PostgreSQL
-    advisory lock held on a connection of its own.
-    """
-    if settings.uses_postgres:
-        where = f"PostgreSQL {settings.postgres_dbname}/{settings.postgres_schema or 'public'}"
-        name = f"demobase:{settings.postgres_dbname}:{settings.postgres_schema}:{service}"
-        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-        with psycopg.connect(settings.postgres_conninfo, autocommit=True) as connection:
-            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-            if not (row and row[0]):
-                raise StoreTakenError(
-                    f"another {service} service is writing its store ({where}); stop it first"
-                )
-            yield
-        return
-    try:
-        with pid_lock(settings.var_dir / f"{service}.lock"):
-            yield
-    except LockHeldError as held:
-        raise StoreTakenError(
-            f"another {service} service (pid {held.pid}) is writing "
-            f"{settings.var_dir / f'{service}.sqlite'}; stop it, or give this one its own VAR_DIR"
-        ) from None
 
 
 class LockHeldError(RuntimeError):

@@ -85,5 +85,11 @@ def build(settings: Settings) -> ServiceRuntime:
         handler=registry,
         subscriptions=(THE_LOG,),
         extra_tasks=(serve, publish_heads),
+        reader=replica_reader(settings),
     )
     return runtime
+
+
+def replica_reader(settings: Settings) -> str:
+    """The durable consumer name of this registry replica (ADR 19), or "" for the only one."""
+    return f"{SERVICE}-{settings.registry_replica}" if settings.registry_replica else ""

@@ -109,7 +109,10 @@ class Heads:
         note, size, root = self.sign_current()
         if self.published == (size, root):
             return None
-        await js.publish(LOG_HEAD_SUBJECT, note.encode(), stream=CHECKPOINTS_STREAM)
+        # Replicas of the registry sign the same head alike: the duplicate window keeps one.
+        head_id = f"head:{size}:{root.hex()}"
+        await js.publish(LOG_HEAD_SUBJECT, note.encode(), stream=CHECKPOINTS_STREAM,
+                         headers={"Nats-Msg-Id": head_id})  # fmt: skip
         self.latest, self.published = note, (size, root)
         log.info("tree head published", size=size, root=root.hex()[:16])
         return note

@@ -25,6 +25,7 @@ from shared.contract.commands import IntakeDecision, IntakeMessage, Problem
 from shared.contract.commands_platform import SetPlatformClock
 from shared.contract.envelope import Envelope
 from shared.contract.subjects import EVENTS_STREAM, last_token
+from shared.fence import WriterFencedError
 from shared.intake import RefusedAttemptError, read_attempt, refused
 from shared.metrics import EVENTS_REJECTED
 from shared.platform_clock import PlatformTime
@@ -131,6 +132,8 @@ class ServiceHandler:
             reaction(envelope, delivery.stream, delivery.sequence)
         except RETRIED as error:
             raise TransientError(f"{type(error).__name__}: {error}") from error
+        except WriterFencedError:  # not this event's fault: this process must stop
+            raise
         except Exception as error:  # one event's fault: logged and counted, never a stop
             EVENTS_REJECTED.labels(self.app.name, "reaction").inc()
             log.exception(
@@ -164,6 +167,8 @@ class ServiceHandler:
             ))  # fmt: skip
         try:
             decision = command(message, delivery.stream, delivery.sequence)
+        except WriterFencedError:  # not the attempt's fault: this process must stop
+            raise
         except RefusedAttemptError as error:
             return self._refuse(delivery, refused(self.app.name, delivery, error).model_copy(
                 update={"command_id": message.command_id}

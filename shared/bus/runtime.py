@@ -18,13 +18,14 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from shared.bus.connection import Credentials, connect
+from shared.bus.connection import Credentials, connect, waiting_out_elections
 from shared.bus.consumer import BatchHandler, TrackedConsumer, TrackedHandler
 from shared.bus.handler import ServiceHandler
 from shared.bus.relay import OutboxRelay, Translate
 from shared.bus.seam import Seam
 from shared.bus.streams import ensure_streams
 from shared.contract.commands import Problem
+from shared.fence import WriterFence
 from shared.intake import LIMITS, RefusedAttemptError
 from shared.store import ServiceApplication
 
@@ -58,6 +59,12 @@ class ServiceRuntime:
     credentials: Credentials | None = None
     stream_replicas: int = 1
     """Copies of each stream it creates, and checks an existing one has (``STREAM_REPLICAS``)."""
+    reader: str = ""
+    """The durable consumers' name, for a service running as several replicas that each read
+    for themselves (``registry-<REGISTRY_REPLICA>``); the service's name when empty."""
+    fence: WriterFence | None = None
+    """This process's right to write the service's store (ADR 19): given, every commit checks
+    it and a watcher confirms it; the service stops once another process is the writer."""
     seam: Seam = field(init=False)
     nc: Client | None = None
     relay: OutboxRelay | None = None
@@ -67,9 +74,13 @@ class ServiceRuntime:
         self.seam = Seam(self.service)
 
     async def start(self) -> JetStreamContext:
+        if self.fence is not None and self.app is not None:
+            self.app.fence_with(self.fence)
         self.nc = await connect(self.nats_url, self.service, self.credentials)
         js = self.nc.jetstream()
-        await ensure_streams(js, self.stream_replicas)
+        await waiting_out_elections(
+            "streams not checked yet", lambda: ensure_streams(js, self.stream_replicas)
+        )
         if isinstance(self.handler, ServiceHandler):
             self.handler.dead_letters.attach(js)
         if self.app is not None and self.translate is not None:
@@ -83,6 +94,7 @@ class ServiceRuntime:
                 self.nc, js, self.service, sub.stream, sub.filter_subject, self.handler,
                 self.seam, on_committed=wake,
                 batch_size=sub.batch_size if isinstance(self.handler, BatchHandler) else 1,
+                reader=self.reader,
             )
             for sub in self.subscriptions
         ]  # fmt: skip
@@ -114,6 +126,8 @@ class ServiceRuntime:
         if self.relay is not None:
             parts.append(self.relay.run(stop))
         parts.extend(task(stop) for task in self.extra_tasks)
+        if self.fence is not None:
+            parts.append(self.fence.watch(stop))
         tasks = [asyncio.create_task(part) for part in parts]
         log.info("service started", nats=self.nats_url)
         try:

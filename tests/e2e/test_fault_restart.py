@@ -36,6 +36,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.fault]
 N = 150
 
 
+def store_env(settings: Settings) -> dict[str, str]:
+    """The environment that places a service process's store where ``settings`` do."""
+    if not settings.uses_postgres:
+        return {"PERSISTENCE_MODULE": settings.persistence_module}
+    return {
+        "PERSISTENCE_MODULE": settings.persistence_module,
+        "POSTGRES_HOST": settings.postgres_host, "POSTGRES_PORT": str(settings.postgres_port),
+        "POSTGRES_USER": settings.postgres_user, "POSTGRES_PASSWORD": settings.postgres_password,
+        "POSTGRES_DBNAME": settings.postgres_dbname, "POSTGRES_SCHEMA": settings.postgres_schema,
+    }  # fmt: skip
+
+
 class Process:
     """One service as its own process, killable."""
 
@@ -44,6 +56,7 @@ class Process:
         self.env = {
             **os.environ, "NATS_URL": url, "VAR_DIR": str(settings.var_dir),
             "REGISTRY_PORT": "0", "METRICS_PORT": "0", "LOG_FORMAT": "json",
+            **store_env(settings),
         }  # fmt: skip
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -274,22 +287,33 @@ async def test_services_ride_out_a_restart_of_the_nats_server(
     assert [line["sequence"] for line in timeline] == list(range(1, N + 1))
 
 
-async def test_a_second_process_of_a_service_on_its_store_does_not_start(
+async def test_a_second_process_of_a_service_stands_by_and_takes_over_when_the_first_dies(
     nats_server: EmbeddedNats, sqlite_settings: Settings, processes: list[Process], tmp_path: Path
 ) -> None:
-    """ADR 11: the first process writes the store; a second one (a second `make run` in the same
-    folder) exits at once with status 3, saying who holds it, and the first goes on."""
+    """ADR 19: the first process writes the store; a second one on the same store (a standby)
+    waits for the writer's lock, saying who holds it, decides nothing meanwhile, and takes over
+    when the first is killed: every application on the log once."""
     commands = await publish_applications(nats_server.url, 6)
     first = Process("submission", sqlite_settings, nats_server.url, tmp_path / "first.log")
     second = Process("submission", sqlite_settings, nats_server.url, tmp_path / "second.log")
     processes.extend([first, second])
     first.start()
-    await wait_until(lambda: _at_least(nats_server.url, 1), timeout=30)
-    second.start()
-    assert second.process is not None and second.process.wait(timeout=30) == 3
-    assert first.process is not None and first.process.poll() is None
-    said = (tmp_path / "second.log").read_text()
-    assert "another submission service" in said and f"pid {first.process.pid}" in said
     await wait_until(lambda: _at_least(nats_server.url, 6), timeout=30)
+    second.start()
+    assert first.process is not None and second.process is not None
+    standing_by = f"pid {first.process.pid}"
+    await wait_until(lambda: _said(second.log, "standing by", standing_by), timeout=30)
+    assert "command decided" not in second.log.read_text()
+    more = await publish_applications(nats_server.url, 4)
+    await wait_until(lambda: _at_least(nats_server.url, 10), timeout=30)
+    first.kill()
+    last = await publish_applications(nats_server.url, 3)
+    await wait_until(lambda: _at_least(nats_server.url, 13), timeout=30)
+    assert second.process.poll() is None and _said(second.log, "writing the store")
     events = await log_events(nats_server.url)
-    assert sorted(str(e.causation_id) for e in events) == sorted(commands)
+    assert sorted(str(e.causation_id) for e in events) == sorted(commands + more + last)
+
+
+def _said(log: Path, *words: str) -> bool:
+    text = log.read_text() if log.exists() else ""
+    return any(all(word in line for word in words) for line in text.splitlines())

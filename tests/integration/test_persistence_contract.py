@@ -31,7 +31,6 @@ from shared.config import Settings
 from shared.contract.envelope import Envelope, new_envelope
 from shared.contract.events import ApplicationSubmitted
 from shared.contract.subjects import EVENTS_STREAM
-from shared.store import StoreTakenError, sole_writer
 from tests.support import park_application
 
 pytestmark = pytest.mark.integration
@@ -181,24 +180,6 @@ def test_a_store_reopened_by_a_new_process_sees_what_was_recorded(settings: Sett
         assert stored_originators(second) == [recorded.id]
     finally:
         second.close()
-
-
-def test_a_second_writer_of_a_service_store_is_refused_while_the_first_holds_it(
-    settings: Settings,
-) -> None:
-    """ADR 11: a service caches its aggregates, so it must be its store's only writer; another
-    process of it on the same store is refused, naming the store, and may start once it is free."""
-    with sole_writer(settings, "submission"):
-        with (
-            pytest.raises(StoreTakenError, match="another submission service") as refused,
-            sole_writer(settings, "submission"),
-        ):
-            pass  # pragma: no cover
-        with sole_writer(settings, "review"):  # another service's store is another matter
-            pass
-    assert ("submission.sqlite" in str(refused.value)) != settings.uses_postgres
-    with sole_writer(settings, "submission"):  # released with its holder
-        pass
 
 
 # --- the registry's store ------------------------------------------------------------------
