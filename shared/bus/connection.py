@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from nats.aio.client import Client
@@ -18,6 +20,8 @@ from nats.js.errors import NoStreamResponseError, ServiceUnavailableError
 from shared.config import Settings
 
 log = structlog.get_logger()
+
+T = TypeVar("T")
 
 UNAVAILABLE = (
     NatsTimeoutError,
@@ -89,3 +93,34 @@ async def connect(url: str, name: str, credentials: Credentials | None = None) -
         **options,
     )
     return client
+
+
+@dataclass
+class Backoff:
+    """Waits that double from ``first`` up to ``most`` seconds, until reset by a success."""
+
+    first: float = 0.25
+    most: float = 5.0
+    current: float = 0.0
+
+    def next(self) -> float:
+        self.current = min(self.most, self.current * 2 if self.current else self.first)
+        return self.current
+
+    def reset(self) -> None:
+        self.current = 0.0
+
+
+async def waiting_out_elections(what: str, call: Callable[[], Awaitable[T]]) -> T:
+    """``call()``, tried again with backoff for as long as JetStream is unavailable (a stream's
+    or the cluster's leader being elected, a node away, a request timing out): a service
+    starting on a cluster mid-election waits, it does not exit. Any other error is raised."""
+    backoff = Backoff()
+    while True:
+        try:
+            return await call()
+        except UNAVAILABLE as error:
+            delay = backoff.next()
+            log.warning(f"{what}: JetStream unavailable, trying again",
+                        error=f"{type(error).__name__}: {error}", retry_in=delay)  # fmt: skip
+            await asyncio.sleep(delay)

@@ -28,7 +28,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from shared.bus.connection import UNAVAILABLE
+from shared.bus.connection import UNAVAILABLE, waiting_out_elections
 from shared.bus.seam import Seam
 from shared.contract.subjects import sender_inbox_prefix
 from shared.metrics import CONSUMER_LAG, EVENTS_CONSUMED, HANDLER_SECONDS, TRANSIENT_RETRIES
@@ -123,15 +123,18 @@ class TrackedConsumer:
     """Messages in flight and per commit: 1 for a service deciding commands and reacting, more
     for a projection whose handler is a :class:`BatchHandler` (DESIGN.md: "Batch the commits,
     not the order")."""
+    reader: str = ""
+    """The name of this reader's durable consumer, when several processes of a service each read
+    the stream for themselves (registry replicas, ADR 19); the service's name otherwise."""
 
     @property
     def durable(self) -> str:
-        return f"{self.service}-{self.stream}".lower()
+        return f"{self.reader or self.service}-{self.stream}".lower()
 
     async def run(self, stop: asyncio.Event) -> None:
         self.position = await self.seam.call(self.handler.position, self.stream)
-        await self._check_stream()
-        psub = await self._subscribe()
+        await waiting_out_elections(f"{self.stream} not checked yet", self._check_stream)
+        psub = await waiting_out_elections(f"{self.stream} not consumed yet", self._subscribe)
         log.info("consuming", stream=self.stream, after=self.position, subject=self.filter_subject)
         reconnects, stale = self.nc.stats["reconnects"], False
         try:

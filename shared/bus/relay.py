@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -21,7 +20,7 @@ from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
-from shared.bus.connection import UNAVAILABLE
+from shared.bus.connection import UNAVAILABLE, Backoff
 from shared.bus.seam import Seam
 from shared.contract.envelope import Envelope, EventPayload, new_envelope
 from shared.contract.subjects import CONTEXTS, EVENTS_STREAM
@@ -248,22 +247,6 @@ class OutboxRelay:
     def _lag(self) -> int:
         stored = self.app.process_recorder.max_notification_id() or 0
         return stored - self.app.position(OUTBOX)
-
-
-@dataclass
-class Backoff:
-    """Waits that double from ``first`` up to ``most`` seconds, until reset by a success."""
-
-    first: float = 0.25
-    most: float = 5.0
-    current: float = 0.0
-
-    def next(self) -> float:
-        self.current = min(self.most, self.current * 2 if self.current else self.first)
-        return self.current
-
-    def reset(self) -> None:
-        self.current = 0.0
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
