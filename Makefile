@@ -49,8 +49,9 @@ test-integration: $(STAMP) ## only the tests over real NATS and databases
 test-browser: $(STAMP) ## the site in Debian's chromium (after `make browser`; SCREENSHOTS=dir keeps PNGs)
 	REQUIRE_BROWSER=1 $(BIN)/pytest -q tests/browser
 
-bench: $(STAMP) ## measure the pipeline and print one JSON line of figures
+bench: $(STAMP) ## measure the pipeline: one JSON line on single-node SQLite, one on the cluster with PostgreSQL
 	$(BIN)/python -m tests.bench.pipeline
+	$(BIN)/python -m tests.bench.pipeline --cluster
 
 SIZES ?= 100000,1000000
 bench-scale: $(STAMP) ## rebuild, as-of and audit of 10^5 and 10^6 events (SIZES=...), one JSON line each

@@ -103,7 +103,9 @@ def sample_catalogue_body() -> dict[str, Any]:
     return {"edition": "sample", "csv_text": SAMPLE_PATH.read_text(encoding="utf-8")}
 
 
-async def load_catalogue(url: str, day: str = "2026-01-05") -> None:
+async def load_catalogue(
+    url: str, day: str = "2026-01-05", credentials: Credentials | None = None
+) -> None:
     """The ministry loads the sample zone catalogue, as an operator does before a batch; the
     platform's clock of the submission context is set to ``day`` (one PlatformClockSet)."""
     from demobase.client import intake_message
@@ -111,7 +113,8 @@ async def load_catalogue(url: str, day: str = "2026-01-05") -> None:
 
     message = intake_message("LoadZoneCatalogue", sample_catalogue_body(), "000000", "ministry",
                              at(day))  # fmt: skip
-    decision = await ClockedDesk(url).send("submission", message)
+    desk = ClockedDesk(url, clock_credentials=credentials)
+    decision = await desk.send("submission", message, credentials=credentials)
     assert decision.accepted, decision
 
 

@@ -55,7 +55,7 @@ from services.registry.queries import applied, digest, list_entries
 from services.registry.rebuild import rebuild
 from services.registry.replay import read_log
 from services.submission.bootstrap import build as build_submission
-from shared.bus.connection import connect
+from shared.bus.connection import Credentials, connect, waiting_out_elections
 from shared.bus.consumer import TrackedHandler
 from shared.bus.runtime import ServiceRuntime, Subscription
 from shared.bus.server import EmbeddedNats
@@ -150,10 +150,11 @@ def ratio(part: float, whole: float) -> float:
 
 
 @contextlib.asynccontextmanager
-async def scratch_stream(js: JetStreamContext, name: str) -> AsyncIterator[str]:
+async def scratch_stream(js: JetStreamContext, name: str, replicas: int = 1) -> AsyncIterator[str]:
     """A stream with the log's settings (file storage, dedupe window) on ``bench.<name>.>``."""
     subjects = f"bench.{name.lower()}.>"
-    await js.add_stream(config=log_stream_config(name, subjects, "demobase bench scratch"))
+    config = log_stream_config(name, subjects, "demobase bench scratch", replicas)
+    await js.add_stream(config=config)
     try:
         yield subjects.removesuffix(">")
     finally:
@@ -197,9 +198,9 @@ async def publish_pipelined(
 
 
 async def raw_publish_pipelined(
-    js: JetStreamContext, items: list[Attempt], deadline: Deadline
+    js: JetStreamContext, items: list[Attempt], deadline: Deadline, replicas: int = 1
 ) -> float:
-    async with scratch_stream(js, "BENCH_PIPELINED") as prefix:
+    async with scratch_stream(js, "BENCH_PIPELINED", replicas) as prefix:
         return await publish_pipelined(
             js, items, "BENCH_PIPELINED", lambda _: prefix + "x", deadline, "raw pipelined publish"
         )
@@ -292,7 +293,8 @@ def registry_runtime(settings: Settings, registry: Registry) -> ServiceRuntime:
     handler: TrackedHandler = registry
     return ServiceRuntime(
         service=REGISTRY, nats_url=settings.nats_url, handler=handler,
-        subscriptions=(THE_LOG,),
+        subscriptions=(THE_LOG,), credentials=Credentials.from_settings(settings),
+        stream_replicas=settings.stream_replicas,
     )  # fmt: skip
 
 
@@ -306,7 +308,9 @@ async def end_to_end(
     async with running(submission, registry_runtime(settings, registry)):
         assert settings.nats_url is not None
         # reference data and the platform's clock on the attempts' day, before the clock starts
-        await load_catalogue(settings.nats_url, day="2026-03-20")
+        await load_catalogue(
+            settings.nats_url, day="2026-03-20", credentials=Credentials.from_settings(settings)
+        )
         say(f"e2e: publishing {count} intake messages while submission and registry run")
         started = time.perf_counter()
         published = await publish_pipelined(
@@ -548,6 +552,60 @@ async def measure_on(
     }
 
 
+async def measure_cluster(events: int, deadline: Deadline, tmp: Path) -> dict[str, Any]:
+    """Decided commands per second on the deployment of ``deploy/``: the three cluster nodes
+    (streams with three replicas) on loopback and PostgreSQL, beside the raw pipelined publish to a
+    three-replica stream of the same cluster, in the same run (issue 9)."""
+    # the deploy files, on free loopback ports, as the cluster tests start them
+    from tests.integration.test_deploy_configs import CLUSTER, free_ports, loopback_ports, node_from
+    from tests.support import dev_credentials
+
+    ports = free_ports(set().union(*(loopback_ports(conf.read_text()) for conf in CLUSTER)))
+    nodes = [node_from(conf, tmp, ports, tmp / "store" / conf.stem).start() for conf in CLUSTER]
+    try:
+        while not all(node.monitor("/healthz") for node in nodes):
+            deadline.check("cluster start")
+            await asyncio.sleep(0.1)
+        url = ",".join(node.url for node in nodes)
+        ministry = dev_credentials("ministry")
+        settings = bench_settings(tmp / "var", url, use_postgres=True).model_copy(update={
+            "nats_user": ministry.user, "nats_password": ministry.password, "stream_replicas": 3,
+        })  # fmt: skip
+        with postgres_schema(settings):
+            nc = await deadline.within(
+                waiting_out_elections("bench", lambda: connect(url, "bench", ministry)), "connect"
+            )
+            try:
+                js = nc.jetstream()
+                await deadline.within(
+                    waiting_out_elections("bench streams", lambda: ensure_streams(js, 3)),
+                    "cluster streams",
+                )
+                items = attempts(events)
+                say(f"cluster: publishing {events} messages pipelined to a 3-replica stream")
+                pipelined_s = await raw_publish_pipelined(js, items, deadline, replicas=3)
+                e2e = await end_to_end(settings, js, items, deadline)
+            finally:
+                await nc.drain()
+    finally:
+        for node in nodes:
+            node.stop()
+    e2e_rate, pipelined_rate = rate(events, e2e["elapsed"]), rate(events, pipelined_s)
+    return {
+        "events": events,
+        "e2e_events_per_s": e2e_rate,
+        "raw_publish_pipelined_per_s": pipelined_rate,
+        "e2e_vs_raw_publish": ratio(e2e_rate, pipelined_rate),
+        "counts": {"registry_applied": e2e["registry_applied"]},
+        "seconds": e2e["breakdown_s"],
+        "machine": {
+            "cpu_count": os.cpu_count(), "python": platform.python_version(),
+            "nats": "3-node cluster (deploy/nats/cluster), stream replicas 3, sync_interval always",
+            "persistence": settings.persistence_module,
+        },
+    }  # fmt: skip
+
+
 @contextlib.contextmanager
 def bench_logging(level: str) -> Iterator[None]:
     """The services' logs as JSON on stderr (never stdout), restored afterwards (for pytest)."""
@@ -570,6 +628,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--postgres", action="store_true", help="use PostgreSQL from POSTGRES_* (a fresh schema)"
     )
+    parser.add_argument(
+        "--cluster", action="store_true",
+        help="decided commands/s on the 3-node cluster of deploy/ with PostgreSQL",
+    )  # fmt: skip
     parser.add_argument("--deadline", type=float, default=DEFAULT_DEADLINE, help="seconds in all")
     parser.add_argument("--log-level", default="WARNING", help="the services' log level")
     args = parser.parse_args(argv)
@@ -586,7 +648,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         bench_logging(args.log_level),
         tempfile.TemporaryDirectory(prefix="demobase-bench-", ignore_cleanup_errors=True) as tmp,
     ):
-        result = asyncio.run(measure(args.events, args.postgres, deadline, Path(tmp)))
+        if args.cluster:
+            result = asyncio.run(measure_cluster(args.events, deadline, Path(tmp)))
+        else:
+            result = asyncio.run(measure(args.events, args.postgres, deadline, Path(tmp)))
     say(f"done in {args.deadline - deadline.left():.1f} s")
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return result
