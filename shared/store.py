@@ -90,6 +90,24 @@ class ServiceApplication(Application[UUID]):
                             "(PROCESS_RECORDER_TOPIC: Settings.eventsourcing_env)")  # fmt: skip
         recorder.fence = fence
 
+    def stream_identity(self, stream: str, created: str) -> str:
+        """The identity (creation time) of ``stream`` as this store recorded it when it first
+        consumed it; ``created`` is recorded if none was (issue 9, item 5)."""
+        recorder: Any = self.process_recorder
+        postgres = hasattr(recorder.datastore, "schema")
+        table = f'"{recorder.datastore.schema}".demobase_stream' if postgres else "demobase_stream"
+        mark = "%s" if postgres else "?"
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} "
+                           "(stream TEXT PRIMARY KEY, created TEXT NOT NULL)")  # fmt: skip
+            cursor.execute(f"SELECT created FROM {table} WHERE stream = {mark}", (stream,))
+            row = cursor.fetchone()
+            if row is not None:
+                return str(row["created"] if postgres else row[0])
+            cursor.execute(f"INSERT INTO {table} (stream, created) VALUES ({mark}, {mark})",
+                           (stream, created))  # fmt: skip
+        return created
+
     def position(self, upstream: str) -> int:
         """The last stream sequence (or notification id) recorded as processed for ``upstream``."""
         return self.process_recorder.max_tracking_id(upstream) or 0

@@ -188,9 +188,20 @@ class TrackedConsumer:
         stream's end, or, where the handler keeps the log's leaf hashes (the registry), another
         message at the position than the one it applied. Consuming on would skip messages
         without a word."""
+        info = await self.js.stream_info(self.stream)
+        identify = getattr(self.handler, "stream_identity", None)
+        if identify is not None and info.created is not None:
+            created = info.created.isoformat()
+            recorded = await self.seam.call(identify, self.stream, created)
+            if recorded != created:
+                raise StreamMismatchError(
+                    f"{self.service}'s store consumed a {self.stream} stream created at "
+                    f"{recorded}, but this server's {self.stream} was created at {created}: it "
+                    f"is another stream (recreated, or another server). {REBUILD_ADVICE}"
+                )
         if self.position == 0:
             return
-        last = int((await self.js.stream_info(self.stream)).state.last_seq)
+        last = int(info.state.last_seq)
         if self.position > last:
             raise StreamMismatchError(
                 f"{self.service}'s store has processed {self.stream} up to #{self.position}, "

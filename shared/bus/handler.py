@@ -96,6 +96,9 @@ class ServiceHandler:
     def position(self, upstream: str) -> int:
         return self.app.position(upstream)
 
+    def stream_identity(self, stream: str, created: str) -> str:
+        return self.app.stream_identity(stream, created)
+
     def handle(self, delivery: Delivery) -> bytes | None:
         try:
             if delivery.stream == EVENTS_STREAM:

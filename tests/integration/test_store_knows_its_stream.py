@@ -76,3 +76,41 @@ async def test_the_stream_the_registry_applied_is_consumed(
     registry = applied_registry(sqlite_settings)
     await start(nc, registry, APPLIED)
     assert registry.position(EVENTS_STREAM) == 3
+
+
+async def test_a_deciding_service_refuses_a_recreated_stream_that_grew_past_its_position(
+    nc: Client, sqlite_settings: Settings
+) -> None:
+    """Issue 9, item 5, for the deciding services: a store records the creation time of each
+    stream it consumed; a stream recreated since (here grown past the store's position, so the
+    length alone would not tell) is refused, naming both times and how to start afresh."""
+    from services.submission.bootstrap import build_application
+    from shared.bus.handler import ServiceHandler
+
+    js = nc.jetstream()
+    await ensure_streams(js)
+    app = build_application(sqlite_settings)
+    handler = ServiceHandler(app)
+    first = (await js.stream_info(EVENTS_STREAM)).created
+    assert first is not None
+    assert app.stream_identity(EVENTS_STREAM, first.isoformat()) == first.isoformat()
+    app.advance(EVENTS_STREAM, 2)
+
+    await js.delete_stream(EVENTS_STREAM)
+    await asyncio.sleep(0.01)  # a later creation time
+    await ensure_streams(js)
+    for number in (1, 2, 3, 4):
+        await js.publish(SUBMITTED, submitted(number))
+    seam, stop = Seam("test-submission"), asyncio.Event()
+    consumer = TrackedConsumer(
+        nc=nc, js=js, service="submission", stream=EVENTS_STREAM, filter_subject="bases.v1.>",
+        handler=handler, seam=seam,
+    )  # fmt: skip
+    stop.set()
+    try:
+        with pytest.raises(StreamMismatchError, match="created at") as refused:
+            await asyncio.wait_for(consumer.run(stop), timeout=10)
+    finally:
+        seam.close()
+        app.close()
+    assert first.isoformat() in str(refused.value) and "a new store" in str(refused.value)

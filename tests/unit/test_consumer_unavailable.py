@@ -54,7 +54,7 @@ class JetStream:
         self.created: list[Any] = []
 
     async def stream_info(self, stream: str) -> Any:
-        return SimpleNamespace(state=SimpleNamespace(last_seq=7))  # the store's position: its end
+        return SimpleNamespace(state=SimpleNamespace(last_seq=7), created=None)  # its end
 
     async def delete_consumer(self, stream: str, durable: str) -> None:
         return None
