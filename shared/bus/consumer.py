@@ -28,10 +28,11 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from shared.bus.connection import UNAVAILABLE, waiting_out_elections
+from shared.bus.connection import UNAVAILABLE, Backoff, waiting_out_elections
 from shared.bus.seam import Seam
 from shared.contract.subjects import sender_inbox_prefix
 from shared.metrics import CONSUMER_LAG, EVENTS_CONSUMED, HANDLER_SECONDS, TRANSIENT_RETRIES
+from shared.store import STORE_FAULTS
 from shared.transparency.merkle import leaf_hash
 
 log = structlog.get_logger()
@@ -192,11 +193,11 @@ class TrackedConsumer:
         identify = getattr(self.handler, "stream_identity", None)
         if identify is not None and info.created is not None:
             created = info.created.isoformat()
-            recorded = await self.seam.call(identify, self.stream, created)
-            if recorded != created:
+            known = await self._waiting_out_the_store(identify, self.stream, created)
+            if known != created:
                 raise StreamMismatchError(
                     f"{self.service}'s store consumed a {self.stream} stream created at "
-                    f"{recorded}, but this server's {self.stream} was created at {created}: it "
+                    f"{known}, but this server's {self.stream} was created at {created}: it "
                     f"is another stream (recreated, or another server). {REBUILD_ADVICE}"
                 )
         if self.position == 0:
@@ -219,6 +220,20 @@ class TrackedConsumer:
                 f"{self.stream} #{self.position} is not the event {self.service} applied there "
                 f"(its leaf hash differs): the stream was recreated or rewritten. {REBUILD_ADVICE}"
             )
+
+    async def _waiting_out_the_store(self, call: Callable[[str, str], str], *args: str) -> str:
+        """``call(*args)`` on the store, tried again with backoff while the store is away (locked,
+        unreachable): a store outage at start-up is waited out like one later on."""
+        backoff = Backoff()
+        while True:
+            try:
+                return await self.seam.call(call, *args)
+            except STORE_FAULTS as error:
+                delay = backoff.next()
+                log.warning("store unavailable at start-up; waiting", stream=self.stream,
+                            error=f"{type(error).__name__}: {error}", retry_in=delay)  # fmt: skip
+                TRANSIENT_RETRIES.labels(self.service, self.stream).inc()
+                await asyncio.sleep(delay)
 
     async def _reread_position(self) -> None:
         """After a commit whose outcome is unknown (the connection lost while it committed), the
