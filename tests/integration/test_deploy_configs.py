@@ -35,6 +35,7 @@ from nats.js.errors import NoStreamResponseError
 from services.evaluation.config import DEFAULT_METRICS_PORT as EVALUATION_METRICS_PORT
 from services.review.config import DEFAULT_METRICS_PORT as REVIEW_METRICS_PORT
 from services.submission.config import DEFAULT_METRICS_PORT as SUBMISSION_METRICS_PORT
+from shared.bus.connection import waiting_out_elections
 from shared.bus.server import free_port, server_binary
 from shared.bus.streams import StreamMisconfiguredError, ensure_streams
 from shared.config import Settings
@@ -285,7 +286,8 @@ async def test_streams_with_three_replicas_take_a_province_s_attempt_through_any
     )  # fmt: skip
     try:
         js = ministry.jetstream()
-        await ensure_streams(js, replicas=3)  # as every service starts with STREAM_REPLICAS=3
+        # as every service starts with STREAM_REPLICAS=3, waiting out the cluster's elections
+        await waiting_out_elections("streams", lambda: ensure_streams(js, replicas=3))
         await ensure_streams(js, replicas=3)  # and the next one finds them as configured
         with pytest.raises(StreamMisconfiguredError, match=r"num_replicas=3 \(wanted 1\)"):
             await ensure_streams(js, replicas=1)  # a single-node setting on the cluster: refused
