@@ -97,16 +97,23 @@ class ServiceApplication(Application[UUID]):
         postgres = hasattr(recorder.datastore, "schema")
         table = f'"{recorder.datastore.schema}".demobase_stream' if postgres else "demobase_stream"
         mark = "%s" if postgres else "?"
+        for attempt in range(1, 6):  # services sharing a schema create it at the same moment
+            try:
+                with recorder.datastore.transaction(commit=True) as cursor:
+                    cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} "
+                                   "(stream TEXT PRIMARY KEY, created TEXT NOT NULL)")  # fmt: skip
+                break
+            except IntegrityError:
+                if attempt == 5:
+                    raise
+                time.sleep(0.1 * attempt)
         with recorder.datastore.transaction(commit=True) as cursor:
-            cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} "
-                           "(stream TEXT PRIMARY KEY, created TEXT NOT NULL)")  # fmt: skip
+            # the first service of a shared schema to consume the stream records it for all
+            cursor.execute(f"INSERT INTO {table} (stream, created) VALUES ({mark}, {mark}) "
+                           "ON CONFLICT (stream) DO NOTHING", (stream, created))  # fmt: skip
             cursor.execute(f"SELECT created FROM {table} WHERE stream = {mark}", (stream,))
             row = cursor.fetchone()
-            if row is not None:
-                return str(row["created"] if postgres else row[0])
-            cursor.execute(f"INSERT INTO {table} (stream, created) VALUES ({mark}, {mark})",
-                           (stream, created))  # fmt: skip
-        return created
+        return str(row["created"] if postgres else row[0])
 
     def position(self, upstream: str) -> int:
         """The last stream sequence (or notification id) recorded as processed for ``upstream``."""
