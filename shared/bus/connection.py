@@ -58,8 +58,21 @@ def servers(url: str) -> list[str]:
     return [part.strip() for part in url.split(",") if part.strip()]
 
 
-async def connect(url: str, name: str, credentials: Credentials | None = None) -> Client:
-    """Connect with a client name (visible in the server's ``/connz``) and bounded reconnects."""
+CLI_RECONNECTS = 60
+"""Reconnects a command tries (0.5 s apart) before it gives up and says so."""
+LOG_EVERY_FAILURE = 20
+"""While no server answers, one line of the connection's errors in this many (and the first)."""
+
+
+async def connect(
+    url: str, name: str, credentials: Credentials | None = None, *, forever: bool = False
+) -> Client:
+    """Connect with a client name (visible in the server's ``/connz``).
+
+    A command (``forever`` False) tries :data:`CLI_RECONNECTS` times. A service tries for as long
+    as it takes, at start-up too: NATS away for minutes, a node rebooting, the whole cluster
+    restarted under it is a wait, never an exit (issue 9, item 6); it logs the first failure
+    and then one in :data:`LOG_EVERY_FAILURE`, with the count."""
     options: dict[str, Any] = {}
     if credentials is not None and credentials.user:
         options.update(user=credentials.user, password=credentials.password)
@@ -67,24 +80,31 @@ async def connect(url: str, name: str, credentials: Credentials | None = None) -
         options.update(inbox_prefix=credentials.inbox_prefix)
     client = Client()
     link = log.bind(connection=name, nats=url)
+    failures = 0
 
     async def disconnected() -> None:
         if not client.is_closed:  # not our own close or drain
             link.warning("nats disconnected; reconnecting")
 
     async def reconnected() -> None:
+        nonlocal failures
+        failures = 0
         link.info(
             "nats reconnected", server=str(client.connected_url and client.connected_url.netloc)
         )
 
     async def failed(error: Exception) -> None:  # one line, not nats-py's default traceback
-        link.warning("nats connection error", error=f"{type(error).__name__}: {error}")
+        nonlocal failures
+        failures += 1
+        if failures == 1 or failures % LOG_EVERY_FAILURE == 0:
+            link.warning("nats connection error", error=f"{type(error).__name__}: {error}",
+                         failures=failures, trying_again=forever)  # fmt: skip
 
     await client.connect(
         servers(url),
         name=name,
         connect_timeout=5,
-        max_reconnect_attempts=60,
+        max_reconnect_attempts=-1 if forever else CLI_RECONNECTS,
         reconnect_time_wait=0.5,  # type: ignore[arg-type]  # a float works
         allow_reconnect=True,
         disconnected_cb=disconnected,

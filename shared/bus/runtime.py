@@ -76,7 +76,7 @@ class ServiceRuntime:
     async def start(self) -> JetStreamContext:
         if self.fence is not None and self.app is not None:
             self.app.fence_with(self.fence)
-        self.nc = await connect(self.nats_url, self.service, self.credentials)
+        self.nc = await connect(self.nats_url, self.service, self.credentials, forever=True)
         js = self.nc.jetstream()
         await waiting_out_elections(
             "streams not checked yet", lambda: ensure_streams(js, self.stream_replicas)
