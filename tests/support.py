@@ -46,6 +46,12 @@ def _raise_failures(tasks: list[asyncio.Task[None]]) -> None:
             raise task.exception()  # type: ignore[misc]
 
 
+def log_says(log: Path, *words: str) -> bool:
+    """Whether one line of the log file at ``log`` holds every one of ``words``."""
+    text = log.read_text() if log.exists() else ""
+    return any(all(word in line for word in words) for line in text.splitlines())
+
+
 async def wait_until(
     condition: Callable[[], Any | Awaitable[Any]], *, timeout: float = 10.0, interval: float = 0.02
 ) -> Any:

@@ -29,7 +29,7 @@ from shared.config import Settings
 from shared.contract.events import EvaluationRoundOpened
 from shared.contract.subjects import EVENTS_STREAM, INTAKE_STREAM, intake_subject
 from tests.e2e.test_submission_path import log_events
-from tests.support import at, park_application, wait_until
+from tests.support import at, log_says, park_application, wait_until
 from tests.unit.test_evaluation_support import round_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fault]
@@ -302,18 +302,13 @@ async def test_a_second_process_of_a_service_stands_by_and_takes_over_when_the_f
     second.start()
     assert first.process is not None and second.process is not None
     standing_by = f"pid {first.process.pid}"
-    await wait_until(lambda: _said(second.log, "standing by", standing_by), timeout=30)
+    await wait_until(lambda: log_says(second.log, "standing by", standing_by), timeout=30)
     assert "command decided" not in second.log.read_text()
     more = await publish_applications(nats_server.url, 4)
     await wait_until(lambda: _at_least(nats_server.url, 10), timeout=30)
     first.kill()
     last = await publish_applications(nats_server.url, 3)
     await wait_until(lambda: _at_least(nats_server.url, 13), timeout=30)
-    assert second.process.poll() is None and _said(second.log, "writing the store")
+    assert second.process.poll() is None and log_says(second.log, "writing the store")
     events = await log_events(nats_server.url)
     assert sorted(str(e.causation_id) for e in events) == sorted(commands + more + last)
-
-
-def _said(log: Path, *words: str) -> bool:
-    text = log.read_text() if log.exists() else ""
-    return any(all(word in line for word in words) for line in text.splitlines())

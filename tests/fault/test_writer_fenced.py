@@ -25,7 +25,7 @@ from shared.config import Settings
 from shared.fence import advisory_key
 from tests.e2e.test_fault_restart import Process, _at_least, log_count, publish_applications
 from tests.e2e.test_submission_path import log_events
-from tests.support import wait_until
+from tests.support import log_says, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fault]
 
@@ -99,16 +99,16 @@ async def test_the_writers_lock_ended_under_load_with_a_standby_decides_each_onc
     ]
     try:
         processes[0].start()
-        await wait_until(lambda: _said(processes[0].log, "writing the store"), timeout=30)
+        await wait_until(lambda: log_says(processes[0].log, "writing the store"), timeout=30)
         processes[1].start()
-        await wait_until(lambda: _said(processes[1].log, "standing by"), timeout=30)
+        await wait_until(lambda: log_says(processes[1].log, "standing by"), timeout=30)
         commands, exits = await lock_ended_under_load(nats_server.url, settings, processes)
         await everything_once(nats_server.url, commands)
     finally:
         for process in processes:
             process.stop()
     assert set(exits) <= {FENCED}
-    writers = sum(_said(p.log, "writing the store") for p in processes)
+    writers = sum(log_says(p.log, "writing the store") for p in processes)
     assert writers >= 1
 
 
@@ -120,16 +120,11 @@ async def test_the_writers_lock_ended_under_load_with_no_standby_is_taken_again(
     process = Process("submission", settings, nats_server.url, tmp_path / "submission.log")
     try:
         process.start()
-        await wait_until(lambda: _said(process.log, "writing the store"), timeout=30)
+        await wait_until(lambda: log_says(process.log, "writing the store"), timeout=30)
         commands, exits = await lock_ended_under_load(nats_server.url, settings, [process])
         await everything_once(nats_server.url, commands)
         assert process.process is not None and process.process.poll() is None
     finally:
         process.stop()
     assert exits == []
-    assert _said(process.log, "writer lock taken again")
-
-
-def _said(log: Path, *words: str) -> bool:
-    text = log.read_text() if log.exists() else ""
-    return any(all(word in line for word in words) for line in text.splitlines())
+    assert log_says(process.log, "writer lock taken again")

@@ -59,15 +59,6 @@ def new_application(number: int, *, rejected: bool = False) -> Application:
     )
 
 
-@pytest.fixture
-def app(settings: Settings) -> Iterator[SubmissionApplication]:
-    application = build_application(settings)
-    try:
-        yield application
-    finally:
-        application.close()
-
-
 def stored_originators(app: SubmissionApplication) -> list[UUID]:
     """The originator of every notification in the store, in notification order."""
     notifications = app.process_recorder.select_notifications(1, 1000)

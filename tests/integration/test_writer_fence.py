@@ -17,7 +17,6 @@ import psycopg
 import pytest
 
 from services.submission.application import SubmissionApplication
-from services.submission.bootstrap import build_application
 from shared.config import Settings
 from shared.fence import (
     FENCED,
@@ -71,15 +70,6 @@ def end_the_lock(settings: Settings, fence: WriterFence) -> None:
     else:
         assert isinstance(fence.lock, FileWriterLock)
         fence.lock.path.unlink()
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[SubmissionApplication]:
-    application = build_application(settings)
-    try:
-        yield application
-    finally:
-        application.close()
 
 
 async def test_a_second_process_stands_by_until_the_writer_lets_go(
