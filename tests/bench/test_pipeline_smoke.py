@@ -14,7 +14,7 @@ EVENTS = 20
 
 
 def test_bench_prints_one_json_line_with_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
-    result = main(["--events", str(EVENTS), "--deadline", "120"])
+    result = main(["--events", str(EVENTS), "--paced", "30", "--deadline", "120"])
 
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1
@@ -36,3 +36,6 @@ def test_bench_prints_one_json_line_with_every_figure(capsys: pytest.CaptureFixt
         "ordered_read_passes": result["counts"]["ordered_read_passes"],
     }
     assert set(result["counts"]["ordered_read_passes"]) == {"iterate", "next_msg", "callback"}
+    steady = result["submit_to_visible_at_100_per_s_ms"]
+    assert steady["attempts"] == 30
+    assert steady["p50"] <= steady["p95"] <= steady["p99"] <= steady["max"]
