@@ -205,6 +205,18 @@ class ServiceApplication(Application[UUID]):
         except AggregateNotFoundError:
             return None
 
+    def peek(self, aggregate_id: UUID) -> Any | None:
+        """The aggregate as it stands (as the batch left it), or None: the object itself, not a
+        copy, for reading only. A change made to it would reach the cache without an event, so
+        anything that may change or record an aggregate uses :meth:`find`."""
+        decided = self.pending.decided
+        if decided is not None and aggregate_id in decided:
+            return decided[aggregate_id]
+        try:
+            return self.repository.get(aggregate_id, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            return None
+
     def get_or_refuse(self, aggregate_id: UUID, field: str, kind: str, given: str) -> Any:
         """The aggregate a command names, or a refusal naming the field and what was given."""
         found = self.find(aggregate_id)
