@@ -186,8 +186,7 @@ class SubmissionApplication(ServiceApplication):
 
     def zones(self) -> ZoneCatalogue:
         """The edition of the catalogue in force (empty until an operator loads one); read on
-        every application, so the aggregate is looked at, not copied (two deep copies an
-        attempt were a tenth of its deciding)."""
+        every application, so the aggregate is looked at, not deep-copied twice as before."""
         catalogue: Catalogue | None = self.peek(Catalogue.create_id())
         return (catalogue or Catalogue()).in_force()
 
