@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import platform
+import sqlite3
 import sys
 import tempfile
 import time
@@ -47,7 +48,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
 from demobase.client import intake_message, send_command
-from services.registry.adapters.db import open_database
+from services.registry.adapters.db import Database, open_database
 from services.registry.application import Registry
 from services.registry.bootstrap import THE_LOG, build_registry
 from services.registry.config import SERVICE as REGISTRY
@@ -351,6 +352,116 @@ async def end_to_end(
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process has used so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+async def end_to_end_as_deployed(
+    settings: Settings, js: JetStreamContext, items: list[Attempt], deadline: Deadline,
+    nats_pids: list[int],
+) -> dict[str, Any]:  # fmt: skip
+    """As :func:`end_to_end`, with the submission service and the registry each a process of its
+    own (``python -m services.<name>``), as ``make run`` and ``deploy/`` run them; and the CPU
+    seconds each process spent while the attempts were decided, applied and relayed."""
+    from tests.e2e.test_fault_restart import Process
+
+    assert settings.nats_url is not None
+    url, count = settings.nats_url, len(items)
+    logs = settings.var_dir / "bench-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    processes = [Process(name, settings, url, logs / f"{name}.log") for name in E2E_SERVICES]
+    for process in processes:
+        process.env.update(_process_env(settings))
+        process.start()
+    try:
+        await load_catalogue(url, day="2026-03-20", credentials=Credentials.from_settings(settings))
+        db = await _registry_store_once_ready(settings, processes, deadline)
+        pids = {p.service: p.process.pid for p in processes if p.process is not None}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        nats_before, own_before = sum(map(cpu_seconds, nats_pids)), own_cpu_seconds()
+        say(f"e2e: publishing {count} intake messages to the services' own processes")
+        started = time.perf_counter()
+        published = await publish_pipelined(
+            js, items, INTAKE_STREAM, lambda item: item.subject, deadline, "e2e intake publish"
+        )
+        applied_count = 0
+        while applied_count < count + CLOCK_EVENTS:
+            deadline.check(f"e2e wait (registry applied {applied_count} of {count})")
+            _exited(processes)
+            await asyncio.sleep(POLL_SECONDS)
+            applied_count = applied(db, EVENTS_STREAM)[0]
+        elapsed = time.perf_counter() - started
+        cpu = {name: round(cpu_seconds(pid) - before[name], 2) for name, pid in pids.items()}
+        cpu["nats_server"] = round(sum(map(cpu_seconds, nats_pids)) - nats_before, 2)
+        cpu["bench"] = round(own_cpu_seconds() - own_before, 2)
+        entries = list_entries(db)
+        live_digest = digest(db)
+        db.close()
+    finally:
+        for process in processes:
+            process.stop()
+    return {
+        "elapsed": elapsed,
+        "registry_applied": applied_count - CLOCK_EVENTS,
+        "registry_entries": len(entries),
+        "registry_submitted": sum(1 for entry in entries if entry["status"] == "submitted"),
+        "live_digest": live_digest,
+        "cpu_s": cpu,
+        "breakdown_s": {
+            "intake_all_acked": round(published, 3),
+            "registry_all_applied": round(elapsed, 3),
+        },
+    }
+
+
+E2E_SERVICES = ("submission", "registry")
+"""The services an application's decision goes through to be visible in the registry."""
+
+
+def _process_env(settings: Settings) -> dict[str, str]:
+    """What a service process needs beyond its store: credentials, replicas, quiet logs."""
+    env = {"STREAM_REPLICAS": str(settings.stream_replicas), "LOG_LEVEL": "WARNING"}
+    if settings.nats_user:
+        env.update(NATS_USER=settings.nats_user, NATS_PASSWORD=settings.nats_password or "")
+    return env
+
+
+async def _registry_store_once_ready(
+    settings: Settings, processes: list[Any], deadline: Deadline
+) -> Database:
+    """The registry process's store, once it has applied the clock's event (its tables exist)."""
+    while True:
+        deadline.check("e2e: the registry process applying the clock's event")
+        _exited(processes)
+        with contextlib.suppress(sqlite3.Error, psycopg.Error):
+            db = open_database(settings)
+            try:
+                if applied(db, EVENTS_STREAM)[0] >= CLOCK_EVENTS:
+                    return db
+            except (sqlite3.Error, psycopg.Error):
+                pass
+            db.close()
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def _exited(processes: list[Any]) -> None:
+    for process in processes:
+        if process.process is not None and process.process.poll() is not None:
+            raise RuntimeError(
+                f"{process.service} exited with {process.process.returncode}; see {process.log}"
+            )
+
+
 async def submit_to_registry_latency(
     settings: Settings, deadline: Deadline, samples: int = 20
 ) -> dict[str, float]:
@@ -512,26 +623,57 @@ def bench_settings(var_dir: Path, nats_url: str, use_postgres: bool) -> Settings
 
 
 async def measure(
-    events: int, use_postgres: bool, deadline: Deadline, tmp: Path, paced: int = PACED_ATTEMPTS
-) -> dict[str, Any]:
+    events: int, use_postgres: bool, deadline: Deadline, tmp: Path, paced: int = PACED_ATTEMPTS,
+    in_process: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     server = EmbeddedNats(tmp / "nats", name="bench").start()
     try:
         version = str(server.varz().get("version", "unknown"))
         settings = bench_settings(tmp / "var", server.url, use_postgres)
         schema = postgres_schema(settings) if use_postgres else contextlib.nullcontext()
+        assert server.process is not None
+        e2e_mode = E2eMode(in_process, [server.process.pid])
         with schema:
             nc: Client = await connect(server.url, "bench")
             try:
-                return await measure_on(nc, settings, events, deadline, version, paced)
+                return await measure_on(nc, settings, events, deadline, version, paced, e2e_mode)
             finally:
                 await nc.drain()
     finally:
         server.stop()
 
 
+@dataclass(frozen=True)
+class E2eMode:
+    """How the e2e phase runs the services: each its own process (as deployed), or all in the
+    bench's process (``--in-process``, the figures before 2026-12-03); the nats-server pids."""
+
+    in_process: bool
+    nats_pids: list[int]
+
+    async def run(
+        self, settings: Settings, js: JetStreamContext, items: list[Attempt], deadline: Deadline
+    ) -> dict[str, Any]:
+        if self.in_process:
+            return await end_to_end(settings, js, items, deadline)
+        return await end_to_end_as_deployed(settings, js, items, deadline, self.nats_pids)
+
+    @property
+    def name(self) -> str:
+        return "in_process" if self.in_process else "processes"
+
+
+def e2e_figures(e2e: dict[str, Any], mode: E2eMode, events: int) -> dict[str, Any]:
+    """The e2e phase's mode and, as deployed, the CPU each process spent an event."""
+    cpu = e2e.get("cpu_s", {})
+    per_event = {name: round(seconds / events * 1000, 3) for name, seconds in cpu.items()}
+    return {"e2e_mode": mode.name, "e2e_cpu_ms_per_event": per_event}
+
+
 async def measure_on(
-    nc: Client, settings: Settings, events: int, deadline: Deadline, version: str, paced: int
-) -> dict[str, Any]:
+    nc: Client, settings: Settings, events: int, deadline: Deadline, version: str, paced: int,
+    e2e_mode: E2eMode,
+) -> dict[str, Any]:  # fmt: skip
     js = nc.jetstream()
     await ensure_streams(js)
     items = attempts(events)
@@ -541,7 +683,7 @@ async def measure_on(
     say(f"raw: publishing {events} messages pipelined")
     pipelined_s = await raw_publish_pipelined(js, items, deadline)
 
-    e2e = await end_to_end(settings, js, items, deadline)
+    e2e = await e2e_mode.run(settings, js, items, deadline)
     on_log = (await js.stream_info(EVENTS_STREAM)).state.messages
 
     reads: dict[str, tuple[int, float, int]] = {}
@@ -576,6 +718,7 @@ async def measure_on(
     return {
         "events": events,
         "e2e_events_per_s": e2e_rate,
+        **e2e_figures(e2e, e2e_mode, events),
         "submit_to_registry_ms": latency,
         "submit_to_visible_at_100_per_s_ms": steady,
         "rebuild_events_per_s": rebuild_rate,
@@ -619,7 +762,9 @@ async def measure_on(
     }
 
 
-async def measure_cluster(events: int, deadline: Deadline, tmp: Path) -> dict[str, Any]:
+async def measure_cluster(
+    events: int, deadline: Deadline, tmp: Path, in_process: bool = False
+) -> dict[str, Any]:
     """Decided commands per second on the deployment of ``deploy/``: the three cluster nodes
     (streams with three replicas) on loopback and PostgreSQL, beside the raw pipelined publish to a
     three-replica stream of the same cluster, in the same run (issue 9)."""
@@ -651,7 +796,9 @@ async def measure_cluster(events: int, deadline: Deadline, tmp: Path) -> dict[st
                 items = attempts(events)
                 say(f"cluster: publishing {events} messages pipelined to a 3-replica stream")
                 pipelined_s = await raw_publish_pipelined(js, items, deadline, replicas=3)
-                e2e = await end_to_end(settings, js, items, deadline)
+                pids = [node.process.pid for node in nodes if node.process is not None]
+                e2e_mode = E2eMode(in_process, pids)
+                e2e = await e2e_mode.run(settings, js, items, deadline)
             finally:
                 await nc.drain()
     finally:
@@ -661,6 +808,7 @@ async def measure_cluster(events: int, deadline: Deadline, tmp: Path) -> dict[st
     return {
         "events": events,
         "e2e_events_per_s": e2e_rate,
+        **e2e_figures(e2e, e2e_mode, events),
         "raw_publish_pipelined_per_s": pipelined_rate,
         "e2e_vs_raw_publish": ratio(e2e_rate, pipelined_rate),
         "counts": {"registry_applied": e2e["registry_applied"]},
@@ -703,6 +851,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--paced", type=int, default=PACED_ATTEMPTS,
         help=f"attempts sent at 100/s for the p99 of submit → visible (default {PACED_ATTEMPTS})",
     )  # fmt: skip
+    parser.add_argument(
+        "--in-process", action="store_true",
+        help="run the e2e phase's services in the bench's process (as before 2026-12-03)",
+    )  # fmt: skip
     parser.add_argument("--deadline", type=float, default=DEFAULT_DEADLINE, help="seconds in all")
     parser.add_argument("--log-level", default="WARNING", help="the services' log level")
     args = parser.parse_args(argv)
@@ -720,11 +872,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="demobase-bench-", ignore_cleanup_errors=True) as tmp,
     ):
         if args.cluster:
-            result = asyncio.run(measure_cluster(args.events, deadline, Path(tmp)))
-        else:
             result = asyncio.run(
-                measure(args.events, args.postgres, deadline, Path(tmp), paced=args.paced)
+                measure_cluster(args.events, deadline, Path(tmp), in_process=args.in_process)
             )
+        else:
+            run = measure(
+                args.events, args.postgres, deadline, Path(tmp), paced=args.paced,
+                in_process=args.in_process,
+            )  # fmt: skip
+            result = asyncio.run(run)
     say(f"done in {args.deadline - deadline.left():.1f} s")
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return result

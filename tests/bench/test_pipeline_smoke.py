@@ -36,6 +36,8 @@ def test_bench_prints_one_json_line_with_every_figure(capsys: pytest.CaptureFixt
         "ordered_read_passes": result["counts"]["ordered_read_passes"],
     }
     assert set(result["counts"]["ordered_read_passes"]) == {"iterate", "next_msg", "callback"}
+    assert result["e2e_mode"] == "processes"  # the services as deployed, each its own process
+    assert set(result["e2e_cpu_ms_per_event"]) == {"submission", "registry", "nats_server", "bench"}
     steady = result["submit_to_visible_at_100_per_s_ms"]
     assert steady["attempts"] == 30
     assert steady["p50"] <= steady["p95"] <= steady["p99"] <= steady["max"]
