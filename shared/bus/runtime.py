@@ -120,8 +120,11 @@ class ServiceRuntime:
         await message.respond(json.dumps(status).encode())
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set; a failing part stops the whole service, loudly."""
-        await self.start()
+        """Run until ``stop`` is set; a failing part stops the whole service, loudly. A stop
+        while it is still starting (waiting for a server that is away) ends the wait."""
+        if not await self._started_unless(stop):
+            await self.close()
+            return
         parts: list[Coroutine[Any, Any, None]] = [c.run(stop) for c in self.consumers]
         if self.relay is not None:
             parts.append(self.relay.run(stop))
@@ -138,6 +141,21 @@ class ServiceRuntime:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.close()
+
+    async def _started_unless(self, stop: asyncio.Event) -> bool:
+        """:meth:`start`, or False if ``stop`` is set first (the start is cancelled)."""
+        starting = asyncio.ensure_future(self.start())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait((starting, stopping), return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if starting.done():
+            starting.result()  # a start that failed fails the service, as before
+            return True
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        log.info("stopped while starting", nats=self.nats_url)
+        return False
 
     async def close(self) -> None:
         if self.nc is not None and not self.nc.is_closed:

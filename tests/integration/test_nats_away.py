@@ -55,6 +55,20 @@ async def test_a_service_started_before_its_server_waits_for_it_then_decides(
             server.stop()
 
 
+async def test_a_service_waiting_for_its_server_stops_when_told(tmp_path: Path) -> None:
+    """Issue 9, item 6: waiting for ever must not mean deaf: SIGTERM (the stop event) while no
+    server answers ends the service at once, as Ctrl-C of ``demobase run`` expects."""
+    settings = Settings(var_dir=tmp_path / "var", nats_url=f"nats://127.0.0.1:{free_port()}")
+    runtime = build_submission(settings)
+    stop = asyncio.Event()
+    service = asyncio.create_task(runtime.run(stop))
+    await asyncio.sleep(1.0)
+    assert not service.done()
+    stop.set()
+    await asyncio.wait_for(service, timeout=5)  # returns, raising nothing
+    assert runtime.consumers == []
+
+
 async def test_a_command_tries_a_bounded_number_of_reconnects(nats_server: EmbeddedNats) -> None:
     """A command that loses its server gives up after its reconnects and says so; only the
     services wait for ever."""
