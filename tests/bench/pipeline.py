@@ -303,6 +303,50 @@ def registry_runtime(settings: Settings, registry: Registry) -> ServiceRuntime:
     )  # fmt: skip
 
 
+async def until_applied(
+    js: JetStreamContext, db: Database, count: int, deadline: Deadline,
+    alive: Callable[[], None] = lambda: None,
+) -> tuple[int, float, float]:  # fmt: skip
+    """Poll until the registry's store ``db`` has applied ``count`` events after the clock's;
+    the events it applied, and when the log held them all and when the registry did."""
+    relayed_at: float | None = None
+    applied_count = 0
+    while True:
+        deadline.check(f"e2e wait (registry applied {applied_count} of {count})")
+        alive()
+        applied_count = applied(db, EVENTS_STREAM)[0]
+        now = time.perf_counter()
+        if relayed_at is None:
+            on_log = (await js.stream_info(EVENTS_STREAM)).state.messages
+            if on_log >= count + CLOCK_EVENTS:
+                relayed_at = now
+        if applied_count >= count + CLOCK_EVENTS:
+            return applied_count, relayed_at or now, now
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def e2e_result(
+    db: Database, applied_count: int, times: tuple[float, float, float, float]
+) -> dict[str, Any]:
+    """What an e2e phase found in the registry's store, and its milestones from the first
+    publish (``times``: the start, seconds until every intake ack, when the log held all, when
+    the registry did)."""
+    started, published, relayed_at, finished = times
+    entries = list_entries(db)
+    return {
+        "elapsed": finished - started,
+        "registry_applied": applied_count - CLOCK_EVENTS,
+        "registry_entries": len(entries),
+        "registry_submitted": sum(1 for entry in entries if entry["status"] == "submitted"),
+        "live_digest": digest(db),
+        "breakdown_s": {
+            "intake_all_acked": round(published, 3),
+            "events_all_on_log": round(relayed_at - started, 3),
+            "registry_all_applied": round(finished - started, 3),
+        },
+    }
+
+
 async def end_to_end(
     settings: Settings, js: JetStreamContext, items: list[Attempt], deadline: Deadline
 ) -> dict[str, Any]:
@@ -321,35 +365,8 @@ async def end_to_end(
         published = await publish_pipelined(
             js, items, INTAKE_STREAM, lambda item: item.subject, deadline, "e2e intake publish"
         )
-        relayed_at: float | None = None
-        applied_count = 0
-        while True:
-            deadline.check(f"e2e wait (registry applied {applied_count} of {count})")
-            applied_count = applied(registry.db, EVENTS_STREAM)[0]
-            now = time.perf_counter()
-            if relayed_at is None:
-                on_log = (await js.stream_info(EVENTS_STREAM)).state.messages
-                if on_log >= count + CLOCK_EVENTS:
-                    relayed_at = now
-            if applied_count >= count + CLOCK_EVENTS:
-                finished = now
-                relayed_at = relayed_at or now
-                break
-            await asyncio.sleep(POLL_SECONDS)
-    elapsed = finished - started
-    entries = list_entries(registry.db)
-    return {
-        "elapsed": elapsed,
-        "registry_applied": applied_count - CLOCK_EVENTS,
-        "registry_entries": len(entries),
-        "registry_submitted": sum(1 for entry in entries if entry["status"] == "submitted"),
-        "live_digest": digest(registry.db),
-        "breakdown_s": {
-            "intake_all_acked": round(published, 3),
-            "events_all_on_log": round(relayed_at - started, 3),
-            "registry_all_applied": round(elapsed, 3),
-        },
-    }
+        applied_count, relayed_at, finished = await until_applied(js, registry.db, count, deadline)
+    return e2e_result(registry.db, applied_count, (started, published, relayed_at, finished))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -394,34 +411,18 @@ async def end_to_end_as_deployed(
         published = await publish_pipelined(
             js, items, INTAKE_STREAM, lambda item: item.subject, deadline, "e2e intake publish"
         )
-        applied_count = 0
-        while applied_count < count + CLOCK_EVENTS:
-            deadline.check(f"e2e wait (registry applied {applied_count} of {count})")
-            _exited(processes)
-            await asyncio.sleep(POLL_SECONDS)
-            applied_count = applied(db, EVENTS_STREAM)[0]
-        elapsed = time.perf_counter() - started
+        applied_count, relayed_at, finished = await until_applied(
+            js, db, count, deadline, alive=lambda: _exited(processes)
+        )
         cpu = {name: round(cpu_seconds(pid) - before[name], 2) for name, pid in pids.items()}
         cpu["nats_server"] = round(sum(map(cpu_seconds, nats_pids)) - nats_before, 2)
         cpu["bench"] = round(own_cpu_seconds() - own_before, 2)
-        entries = list_entries(db)
-        live_digest = digest(db)
+        result = e2e_result(db, applied_count, (started, published, relayed_at, finished))
         db.close()
     finally:
         for process in processes:
             process.stop()
-    return {
-        "elapsed": elapsed,
-        "registry_applied": applied_count - CLOCK_EVENTS,
-        "registry_entries": len(entries),
-        "registry_submitted": sum(1 for entry in entries if entry["status"] == "submitted"),
-        "live_digest": live_digest,
-        "cpu_s": cpu,
-        "breakdown_s": {
-            "intake_all_acked": round(published, 3),
-            "registry_all_applied": round(elapsed, 3),
-        },
-    }
+    return {**result, "cpu_s": cpu}
 
 
 E2E_SERVICES = ("submission", "registry")
@@ -443,14 +444,14 @@ async def _registry_store_once_ready(
     while True:
         deadline.check("e2e: the registry process applying the clock's event")
         _exited(processes)
-        with contextlib.suppress(sqlite3.Error, psycopg.Error):
-            db = open_database(settings)
-            try:
-                if applied(db, EVENTS_STREAM)[0] >= CLOCK_EVENTS:
-                    return db
-            except (sqlite3.Error, psycopg.Error):
-                pass
-            db.close()
+        db = open_database(settings)
+        try:
+            ready = applied(db, EVENTS_STREAM)[0] >= CLOCK_EVENTS
+        except (sqlite3.Error, psycopg.Error):  # its tables are not made yet
+            ready = False
+        if ready:
+            return db
+        db.close()
         await asyncio.sleep(POLL_SECONDS)
 
 
