@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from uuid import UUID
 
 import psycopg
 import structlog
@@ -420,6 +421,18 @@ class FencedSQLiteProcessRecorder(SQLiteProcessRecorder):
                 self.fence.check(c)
             self._insert_tracking(c, tracking)
 
+    def holds(self, originator_id: UUID) -> bool:
+        """Whether the store holds any event of ``originator_id``: one indexed read in SQLite's
+        own read transaction (no BEGIN and ROLLBACK of its own, no event read back), asked for
+        every new aggregate's id, once an attempt."""
+        statement = f"SELECT 1 FROM {self.events_table_name} WHERE originator_id = ? LIMIT 1"
+        with (
+            self.datastore.get_connection(commit=False) as connection,
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, (originator_id.hex,))
+            return cursor.fetchone() is not None
+
 
 class FencedPostgresProcessRecorder(PostgresProcessRecorder):
     """PostgreSQL's process recorder, refusing every commit this process may no longer make."""
@@ -437,3 +450,7 @@ class FencedPostgresProcessRecorder(PostgresProcessRecorder):
             if self.fence is not None:
                 self.fence.check(curs)
             self._insert_tracking(curs, tracking)
+
+    def holds(self, originator_id: UUID) -> bool:
+        """Whether the store holds any event of ``originator_id`` (its first, not all)."""
+        return bool(self.select_events(originator_id, limit=1))

@@ -241,6 +241,24 @@ class PendingRepository(Repository[UUID]):
 
     decided: dict[UUID, Any] | None = None
 
+    def __contains__(self, aggregate_id: object) -> bool:
+        """Whether the aggregate exists, without rebuilding it: in the batch, in the cache (which
+        this process, the store's one writer, keeps whole: ADR 11), or else one read of the
+        store (asked for every new aggregate's id, so it costs one indexed read, not a
+        reconstruction in a transaction of its own)."""
+        assert isinstance(aggregate_id, UUID)
+        decided = self.decided
+        if decided is not None and aggregate_id in decided:
+            return True
+        if self.cache is not None:
+            with contextlib.suppress(KeyError):
+                self.cache.get(aggregate_id)
+                return True
+        holds = getattr(self.event_store.recorder, "holds", None)
+        if holds is None:  # a recorder without it (not one of the platform's stores)
+            return super().__contains__(aggregate_id)
+        return bool(holds(aggregate_id))
+
     def get(self, aggregate_id: UUID, *, version: int | None = None, **options: Any) -> Any:
         decided = self.decided
         if decided is not None and version is None and aggregate_id in decided:

@@ -83,6 +83,25 @@ def test_events_and_the_tracked_position_are_recorded_together(
     assert stored.application_id == application.application_id
 
 
+def test_whether_an_aggregate_exists_is_answered_by_the_batch_the_cache_or_the_store(
+    app: SubmissionApplication,
+) -> None:
+    """ADR 11: an id is in the repository if this batch recorded it, the cache holds it or the
+    store holds any of its events; a new id costs one read of the store, not a rebuild."""
+    recorded, in_batch = new_application(1), new_application(2)
+    app.record(recorded, upstream=INTAKE, position=1)
+    app.forget_cached()  # the store is asked, not the cache
+
+    assert recorded.id in app.repository
+    assert uuid4() not in app.repository
+    with app.one_commit():
+        app.record(in_batch, upstream=INTAKE, position=2)
+        assert in_batch.id in app.repository  # recorded in this batch, not yet in the store
+    assert in_batch.id in app.repository  # committed: in the cache and in the store
+    app.forget_cached()
+    assert in_batch.id in app.repository
+
+
 def test_advance_records_a_position_with_no_events(app: SubmissionApplication) -> None:
     assert app.position(INTAKE) == 0
 
