@@ -243,10 +243,11 @@ class PendingRepository(Repository[UUID]):
 
     def __contains__(self, aggregate_id: object) -> bool:
         """Whether the aggregate exists, without rebuilding it: in the batch, in the cache (which
-        this process, the store's one writer, keeps whole: ADR 11), or else one read of the
+        this process, the store's one writer, keeps current: ADR 11), or else one read of the
         store (asked for every new aggregate's id, so it costs one indexed read, not a
         reconstruction in a transaction of its own)."""
-        assert isinstance(aggregate_id, UUID)
+        if not isinstance(aggregate_id, UUID):
+            return super().__contains__(aggregate_id)  # type: ignore[operator]
         decided = self.decided
         if decided is not None and aggregate_id in decided:
             return True
