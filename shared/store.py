@@ -199,7 +199,7 @@ class ServiceApplication(Application[UUID]):
 
     def find(self, aggregate_id: UUID) -> Any | None:
         """The aggregate, or None if this service holds none by that id."""
-        # ``in self.repository`` would rebuild the aggregate only to say yes.
+        # one lookup: ``in self.repository`` and then ``get`` would ask the store twice
         try:
             return self.repository.get(aggregate_id)
         except AggregateNotFoundError:

@@ -75,6 +75,8 @@ POLL_SECONDS = 0.02
 PACED_ATTEMPTS = 1000
 """Attempts of the paced latency phase: ten seconds at 100 a second."""
 PACED_POLL_SECONDS = 0.002
+E2E_SERVICES = ("submission", "registry")
+"""The services an application's decision goes through to be visible in the registry."""
 
 KEYS = (
     "events", "e2e_events_per_s", "rebuild_events_per_s", "raw_publish_acked_per_s",
@@ -423,10 +425,6 @@ async def end_to_end_as_deployed(
         for process in processes:
             process.stop()
     return {**result, "cpu_s": cpu}
-
-
-E2E_SERVICES = ("submission", "registry")
-"""The services an application's decision goes through to be visible in the registry."""
 
 
 def _process_env(settings: Settings) -> dict[str, str]:
