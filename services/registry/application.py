@@ -90,8 +90,9 @@ class Registry:
 
     def new_tables(self) -> Registry:
         """An empty registry in new tables of the same store, for a rebuild to fill while this
-        one serves (what an earlier rebuild left there is dropped)."""
-        new = self.db.with_prefix(self.db.table_prefix + NEW_TABLES)
+        one serves (what an earlier rebuild left there is dropped). Its commits are not flushed
+        one by one: the swap's transaction, on this registry's connection, makes them durable."""
+        new = self.db.with_prefix(self.db.table_prefix + NEW_TABLES, durable=False)
         drop_tables(new)
         with new.transaction() as cursor:
             tree.drop(cursor, new.table_prefix)

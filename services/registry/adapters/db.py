@@ -45,8 +45,12 @@ class Database(Protocol):
     def transaction(self) -> contextlib.AbstractContextManager[Cursor]: ...
     def snapshot(self) -> contextlib.AbstractContextManager[Cursor]: ...
     def close(self) -> None: ...
-    def with_prefix(self, table_prefix: str) -> Database:
-        """The same store, its tables named with another prefix (a rebuild's new tables)."""
+    def with_prefix(self, table_prefix: str, *, durable: bool = True) -> Database:
+        """The same store, its tables named with another prefix (a rebuild's new tables).
+
+        With ``durable=False`` its commits are consistent but not flushed to disk one by one:
+        for tables that nothing reads until a durable transaction of the store swaps them in
+        (a rebuild's), so that a crash before the swap loses only a rebuild to run again."""
 
     def exclusive(self, cursor: Cursor, table: str) -> None:
         """Within a write transaction: keep every other writer and reader of ``table`` out."""
@@ -55,8 +59,10 @@ class Database(Protocol):
 class SqliteDatabase:
     """One SQLite file; a connection per thread, WAL so that readers never wait for the writer."""
 
-    def __init__(self, path: Path, table_prefix: str = "registry_") -> None:
-        self.path, self.table_prefix = path, table_prefix
+    def __init__(
+        self, path: Path, table_prefix: str = "registry_", *, durable: bool = True
+    ) -> None:
+        self.path, self.table_prefix, self.durable = path, table_prefix, durable
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
 
@@ -65,7 +71,9 @@ class SqliteDatabase:
         if connection is None:
             connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")
+            # WAL with NORMAL never corrupts and keeps every commit's atomicity; it only leaves
+            # the fsync to the next checkpoint or FULL commit (the swap's, on the live tables).
+            connection.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
             self._local.connection = connection
         return connection
 
@@ -99,8 +107,8 @@ class SqliteDatabase:
             connection.close()
             self._local.connection = None
 
-    def with_prefix(self, table_prefix: str) -> SqliteDatabase:
-        return SqliteDatabase(self.path, table_prefix)
+    def with_prefix(self, table_prefix: str, *, durable: bool = True) -> SqliteDatabase:
+        return SqliteDatabase(self.path, table_prefix, durable=durable)
 
     def exclusive(self, cursor: Cursor, table: str) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` holds the one write lock already, and WAL readers
@@ -130,8 +138,16 @@ class _PgCursor:
 class PostgresDatabase:
     """A PostgreSQL database (optionally a schema of it); a connection per thread."""
 
-    def __init__(self, conninfo: str, schema: str = "", table_prefix: str = "registry_") -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        schema: str = "",
+        table_prefix: str = "registry_",
+        *,
+        durable: bool = True,
+    ) -> None:
         self.conninfo, self.schema, self.table_prefix = conninfo, schema, table_prefix
+        self.durable = durable
         self._local = threading.local()
 
     def _connection(self) -> psycopg.Connection[Row]:
@@ -141,6 +157,8 @@ class PostgresDatabase:
             if self.schema:
                 connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 connection.execute(f'SET search_path TO "{self.schema}"')
+            if not self.durable:  # a crash may lose the last commits, never make a partial one
+                connection.execute("SET synchronous_commit TO off")
             self._local.connection = connection
         return connection
 
@@ -160,8 +178,8 @@ class PostgresDatabase:
             connection.close()
             self._local.connection = None
 
-    def with_prefix(self, table_prefix: str) -> PostgresDatabase:
-        return PostgresDatabase(self.conninfo, self.schema, table_prefix)
+    def with_prefix(self, table_prefix: str, *, durable: bool = True) -> PostgresDatabase:
+        return PostgresDatabase(self.conninfo, self.schema, table_prefix, durable=durable)
 
     def exclusive(self, cursor: Cursor, table: str) -> None:
         cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
