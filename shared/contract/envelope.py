@@ -156,12 +156,15 @@ class DuplicateKeyError(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
+    read = dict(pairs)  # at C speed; only an object with a duplicate key has fewer entries
+    if len(read) == len(pairs):
+        return read
+    seen: set[str] = set()
+    for key, _ in pairs:
         if key in seen:
             raise DuplicateKeyError(f"duplicate key {key!r} in JSON object")
-        seen[key] = value
-    return seen
+        seen.add(key)
+    raise AssertionError("unreachable: fewer keys than pairs means a repeated key")
 
 
 MAX_JSON_DEPTH = 32
@@ -222,7 +225,15 @@ def _openings(data: bytes | str) -> int:
     return data.count("[") + data.count("{")
 
 
+SHORT_NUMBER_CHARS = MAX_EXPONENT + 1
+"""A literal this short, without an exponent, is within :data:`MAX_EXPONENT` either way (at most
+31 digits before the point, or a first significant digit at most 29 places after it): nothing to
+check (almost every number of the contract: a year, a count, a score)."""
+
+
 def _checked_number(literal: str) -> str:
+    if len(literal) <= SHORT_NUMBER_CHARS and "e" not in literal and "E" not in literal:
+        return literal
     if len(literal) > MAX_NUMBER_CHARS:
         raise JsonLimitError(
             "a number is too long", f"at most {MAX_NUMBER_CHARS} characters",
