@@ -384,7 +384,7 @@ def _project(
     event = data if isinstance(data, Parsed) else parse(data)
     envelope, payload = event.envelope, event.payload
     times = Times.of(_effective(cursor, prefix, envelope, payload), envelope.recorded_at)
-    status = _update_entry(cursor, prefix, sequence, envelope, times)
+    status = _update_entry(cursor, prefix, sequence, envelope, payload, times)
     changed = _link_related(cursor, prefix, sequence, envelope, payload, times)
     _record_batch(cursor, prefix, sequence, envelope, payload)
     titles.project(cursor, prefix, sequence, envelope.event_type, envelope.subject_id, payload)
@@ -514,9 +514,13 @@ def _copy_versions(prefix: str, subjects: int, returning: bool) -> str:
 
 
 def _update_entry(
-    cursor: Cursor, prefix: str, sequence: int, envelope: Envelope, times: Times
+    cursor: Cursor,
+    prefix: str,
+    sequence: int,
+    envelope: Envelope,
+    payload: dict[str, Any],
+    times: Times,
 ) -> str | None:
-    payload = envelope.payload.model_dump()
     status = status_after(envelope.event_type, payload)
     kind = envelope.payload.subject_kind
     if kind not in ENTRY_KINDS:
