@@ -222,6 +222,16 @@ def test_p_limits_ordinary_numbers_are_read_as_before_ints_and_floats() -> None:
     assert message.body.form == {"area": 12.75, "jobs": 3000}
 
 
+@pytest.mark.parametrize(
+    "literal",
+    ["9" * 31, "-" + "9" * 31, "0." + "0" * 28 + "1", "-0." + "0" * 28 + "1", "9" * 30 + ".5"],
+)
+def test_p_limits_numbers_at_the_exponent_bound_are_read(literal: str) -> None:
+    """P-LIMITS: a literal short enough to skip the exponent check (31 characters, no exponent)
+    is one the check would pass; one character more is checked, and passes when within ±30."""
+    assert loads_strict(f"[{literal}]") == [float(literal) if "." in literal else int(literal)]
+
+
 def test_p_limits_events_are_still_read_through_the_same_parser() -> None:
     """P-LIMITS: ``Envelope.from_json`` uses ``loads_strict`` too."""
     payload = ApplicationSubmitted(
