@@ -58,7 +58,7 @@ from services.registry.replay import read_log
 from services.submission.bootstrap import build as build_submission
 from shared.bus.connection import Credentials, connect, waiting_out_elections
 from shared.bus.consumer import TrackedHandler
-from shared.bus.runtime import ServiceRuntime, Subscription
+from shared.bus.runtime import ServiceRuntime, Subscription, status_subject
 from shared.bus.server import EmbeddedNats
 from shared.bus.streams import ensure_streams, log_stream_config
 from shared.config import POSTGRES, SQLITE, Settings
@@ -385,17 +385,29 @@ def own_cpu_seconds() -> float:
     return times.user + times.system
 
 
-async def end_to_end_as_deployed(
-    settings: Settings, js: JetStreamContext, items: list[Attempt], deadline: Deadline,
-    nats_pids: list[int],
-) -> dict[str, Any]:  # fmt: skip
-    """As :func:`end_to_end`, with the submission service and the registry each a process of its
-    own (``python -m services.<name>``), as ``make run`` and ``deploy/`` run them; and the CPU
-    seconds each process spent while the attempts were decided, applied and relayed."""
+@dataclass(frozen=True)
+class Deployed:
+    """The submission service and the registry running each as a process of its own: the
+    registry process's store (read by the bench) and each process's pid."""
+
+    db: Database
+    pids: dict[str, int]
+    alive: Callable[[], None]
+    """Raises if one of the processes has exited."""
+
+
+@contextlib.asynccontextmanager
+async def services_as_deployed(
+    settings: Settings, nc: Client, deadline: Deadline
+) -> AsyncIterator[Deployed]:
+    """The services of :data:`E2E_SERVICES` each a process of its own (``python -m
+    services.<name>``), as ``make run`` and ``deploy/`` run them, once both answer and nothing
+    is in flight: the catalogue loaded through the submission service, everything it recorded
+    on the log, and the registry caught up with the whole log."""
     from tests.e2e.test_fault_restart import Process
 
     assert settings.nats_url is not None
-    url, count = settings.nats_url, len(items)
+    url = settings.nats_url
     logs = settings.var_dir / "bench-logs"
     logs.mkdir(parents=True, exist_ok=True)
     processes = [Process(name, settings, url, logs / f"{name}.log") for name in E2E_SERVICES]
@@ -405,7 +417,41 @@ async def end_to_end_as_deployed(
     try:
         await load_catalogue(url, day="2026-03-20", credentials=Credentials.from_settings(settings))
         db = await _registry_store_once_ready(settings, processes, deadline)
-        pids = {p.service: p.process.pid for p in processes if p.process is not None}
+        try:
+            pids = {p.service: p.process.pid for p in processes if p.process is not None}
+            deployed = Deployed(db, pids, lambda: _exited(processes))
+            await _settled(nc, deployed, deadline)
+            yield deployed
+        finally:
+            db.close()
+    finally:
+        for process in processes:
+            process.stop()
+
+
+async def _settled(nc: Client, deployed: Deployed, deadline: Deadline) -> None:
+    """Until the submission service has published all it recorded and the registry has applied
+    the whole log: nothing of before is counted as an attempt's of after."""
+    while True:
+        deadline.check("the services as deployed settling")
+        deployed.alive()
+        reply = await nc.request(status_subject("submission"), b"", timeout=2)
+        if not json.loads(reply.data).get("unpublished"):
+            last = (await nc.jetstream().stream_info(EVENTS_STREAM)).state.last_seq
+            if applied(deployed.db, EVENTS_STREAM)[0] >= last:
+                return
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def end_to_end_as_deployed(
+    settings: Settings, nc: Client, items: list[Attempt], deadline: Deadline,
+    nats_pids: list[int],
+) -> dict[str, Any]:  # fmt: skip
+    """As :func:`end_to_end`, with the services as deployed (:func:`services_as_deployed`); and
+    the CPU seconds each process spent while the attempts were decided, applied and relayed."""
+    count, js = len(items), nc.jetstream()
+    async with services_as_deployed(settings, nc, deadline) as deployed:
+        db, pids = deployed.db, deployed.pids
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         nats_before, own_before = sum(map(cpu_seconds, nats_pids)), own_cpu_seconds()
         say(f"e2e: publishing {count} intake messages to the services' own processes")
@@ -414,16 +460,12 @@ async def end_to_end_as_deployed(
             js, items, INTAKE_STREAM, lambda item: item.subject, deadline, "e2e intake publish"
         )
         applied_count, relayed_at, finished = await until_applied(
-            js, db, count, deadline, alive=lambda: _exited(processes)
+            js, db, count, deadline, alive=deployed.alive
         )
         cpu = {name: round(cpu_seconds(pid) - before[name], 2) for name, pid in pids.items()}
         cpu["nats_server"] = round(sum(map(cpu_seconds, nats_pids)) - nats_before, 2)
         cpu["bench"] = round(own_cpu_seconds() - own_before, 2)
         result = e2e_result(db, applied_count, (started, published, relayed_at, finished))
-        db.close()
-    finally:
-        for process in processes:
-            process.stop()
     return {**result, "cpu_s": cpu}
 
 
@@ -498,21 +540,21 @@ def percentile(sorted_values: list[float], share: float) -> float:
 
 
 async def paced_latency(
-    settings: Settings, js: JetStreamContext, deadline: Deadline, per_second: float = 100.0,
-    count: int = PACED_ATTEMPTS,
+    services: contextlib.AbstractAsyncContextManager[Database], js: JetStreamContext,
+    deadline: Deadline, count: int = PACED_ATTEMPTS, per_second: float = 100.0,
 ) -> dict[str, Any]:  # fmt: skip
     """Submit → visible under a steady load: ``count`` attempts sent at ``per_second`` (each at
     its slot, pipelined, whatever the ones before it are doing), milliseconds from each slot until
-    the registry shows the fact decided on it (issue 8's p99 target).
+    the registry shows the fact decided on it (issue 8's p99 target), while ``services`` run
+    (they give the registry's store).
 
     The submission service decides its intake in stream order, one fact per valid attempt, so the
     k-th event the registry applies after the start is the k-th attempt's. Latency is taken from
     the slot, not from when the send got out, so a stalled sender cannot hide a queue."""
-    registry = build_registry(settings)
     items = attempts(count, name="节拍园区")
     visible: list[float] = []
-    async with running(build_submission(settings), registry_runtime(settings, registry)):
-        before = applied(registry.db, EVENTS_STREAM)[0]
+    async with services as db:
+        before = applied(db, EVENTS_STREAM)[0]
         started = time.perf_counter()
         slots = [started + index / per_second for index in range(count)]
 
@@ -530,7 +572,7 @@ async def paced_latency(
         sender = asyncio.ensure_future(send())
         while len(visible) < count:
             deadline.check(f"paced latency wait ({len(visible)} of {count} visible)")
-            now = applied(registry.db, EVENTS_STREAM)[0] - before
+            now = applied(db, EVENTS_STREAM)[0] - before
             seen_at = time.perf_counter()
             visible.extend(seen_at for _ in range(min(now, count) - len(visible)))
             await asyncio.sleep(PACED_POLL_SECONDS)
@@ -644,18 +686,32 @@ async def measure(
 
 @dataclass(frozen=True)
 class E2eMode:
-    """How the e2e phase runs the services: each its own process (as deployed), or all in the
-    bench's process (``--in-process``, the figures before 2026-12-03); the nats-server pids."""
+    """How the e2e and the paced latency phases run the services: each its own process (as
+    deployed), or all in the bench's process (``--in-process``, the figures before 2026-12-03;
+    the paced phase's before 2026-12-04); the nats-server pids."""
 
     in_process: bool
     nats_pids: list[int]
 
     async def run(
-        self, settings: Settings, js: JetStreamContext, items: list[Attempt], deadline: Deadline
+        self, settings: Settings, nc: Client, items: list[Attempt], deadline: Deadline
     ) -> dict[str, Any]:
         if self.in_process:
-            return await end_to_end(settings, js, items, deadline)
-        return await end_to_end_as_deployed(settings, js, items, deadline, self.nats_pids)
+            return await end_to_end(settings, nc.jetstream(), items, deadline)
+        return await end_to_end_as_deployed(settings, nc, items, deadline, self.nats_pids)
+
+    @contextlib.asynccontextmanager
+    async def services(
+        self, settings: Settings, nc: Client, deadline: Deadline
+    ) -> AsyncIterator[Database]:
+        """The submission service and the registry running in this mode; the registry's store."""
+        if self.in_process:
+            registry = build_registry(settings)
+            async with running(build_submission(settings), registry_runtime(settings, registry)):
+                yield registry.db
+        else:
+            async with services_as_deployed(settings, nc, deadline) as deployed:
+                yield deployed.db
 
     @property
     def name(self) -> str:
@@ -682,7 +738,7 @@ async def measure_on(
     say(f"raw: publishing {events} messages pipelined")
     pipelined_s = await raw_publish_pipelined(js, items, deadline)
 
-    e2e = await e2e_mode.run(settings, js, items, deadline)
+    e2e = await e2e_mode.run(settings, nc, items, deadline)
     on_log = (await js.stream_info(EVENTS_STREAM)).state.messages
 
     reads: dict[str, tuple[int, float, int]] = {}
@@ -706,7 +762,7 @@ async def measure_on(
     say("latency: one application at a time, until the registry shows it")
     latency = await submit_to_registry_latency(settings, deadline)
     say(f"latency: {paced} applications at 100 a second, until the registry shows each")
-    steady = await paced_latency(settings, js, deadline, count=paced)
+    steady = await paced_latency(e2e_mode.services(settings, nc, deadline), js, deadline, paced)
 
     e2e_rate = rate(events, e2e["elapsed"])
     acked_rate = rate(events, acked_s)
@@ -719,7 +775,7 @@ async def measure_on(
         "e2e_events_per_s": e2e_rate,
         **e2e_figures(e2e, e2e_mode, events),
         "submit_to_registry_ms": latency,
-        "submit_to_visible_at_100_per_s_ms": steady,
+        "submit_to_visible_at_100_per_s_ms": {"services": e2e_mode.name, **steady},
         "rebuild_events_per_s": rebuild_rate,
         "registry_catch_up_per_s": {
             f"batch_{THE_LOG.batch_size}": rate(on_log, caught_up_s),
@@ -797,7 +853,7 @@ async def measure_cluster(
                 pipelined_s = await raw_publish_pipelined(js, items, deadline, replicas=3)
                 pids = [node.process.pid for node in nodes if node.process is not None]
                 e2e_mode = E2eMode(in_process, pids)
-                e2e = await e2e_mode.run(settings, js, items, deadline)
+                e2e = await e2e_mode.run(settings, nc, items, deadline)
             finally:
                 await nc.drain()
     finally:

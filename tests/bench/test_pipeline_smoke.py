@@ -40,4 +40,5 @@ def test_bench_prints_one_json_line_with_every_figure(capsys: pytest.CaptureFixt
     assert set(result["e2e_cpu_ms_per_event"]) == {"submission", "registry", "nats_server", "bench"}
     steady = result["submit_to_visible_at_100_per_s_ms"]
     assert steady["attempts"] == 30
+    assert steady["services"] == "processes"  # timed as deployed too, not in the bench's process
     assert steady["p50"] <= steady["p95"] <= steady["p99"] <= steady["max"]
