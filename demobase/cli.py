@@ -256,7 +256,7 @@ def registry_trace(
 
 @registry_app.command("digest")
 def registry_digest(as_json: AsJson = False) -> None:
-    """The live registry's event count and SHA-256 digest of its canonical export."""
+    """The live registry's event count and the SHA-256 digest of all its tables (ADR 20)."""
     answer = registry_get(Settings(), "/api/digest")
     if as_json:
         print_json(answer)

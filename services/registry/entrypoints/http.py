@@ -257,7 +257,7 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         answer = registry_then(moment, by, {}, Page(limit=PAGE_ROWS, after=after))
         return pages.as_of(frame(request), answer)
 
-    @api.get("/api/digest", summary="Events applied, head of the hash chain, export digest")
+    @api.get("/api/digest", summary="Events applied, head of the hash chain, digest of every table")
     def registry_digest() -> dict[str, Any]:
         sequence, chain = applied(db, EVENTS_STREAM)
         return {"events": sequence, "chain": chain, "digest": digest(db)}
