@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from demobase import audit, reference, refusals, selection
 from demobase.client import (
@@ -275,20 +274,18 @@ def registry_rebuild(
 
     from services.registry.bootstrap import build_registry
     from services.registry.rebuild import rebuild
+    from services.registry.replay import terminal_progress
 
     settings = Settings()
 
     async def replay() -> tuple[int, str]:
         async with bus(settings, "demobase-rebuild") as link:  # before the registry is opened
             js = link.jetstream()
-            with Progress(TextColumn("replaying the log"), BarColumn(), MofNCompleteColumn(),
-                          TimeRemainingColumn(), console=errors) as bar:  # fmt: skip
-                task = bar.add_task("replay", total=None)
+            with terminal_progress("replaying the log") as progress:  # events/s and time left
                 try:
                     result = await rebuild(
-                        build_registry(settings), js, batch_size=batch_size,
-                        progress=lambda done, total: bar.update(task, completed=done, total=total),
-                    )  # fmt: skip
+                        build_registry(settings), js, batch_size=batch_size, progress=progress
+                    )
                 except (NatsError, TimeoutError) as error:
                     raise ClientError(
                         f"rebuild failed, the registry is as it was: {type(error).__name__}: "
