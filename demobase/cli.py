@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import sys
+import textwrap
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -324,13 +328,15 @@ def registry_as_of(
     by = "recorded" if recorded else "effective"
     try:
         code = province_code(province) if province else None
-        answer = _as_of_pages(f"/api/as-of/{moment}", limit, by=by, programme=programme,
-                              province=code, status=status)  # fmt: skip
+        pages = _as_of_pages(f"/api/as-of/{moment}", limit, by=by, programme=programme,
+                             province=code, status=status)  # fmt: skip
+        first = next(pages)  # a moment or a filter the registry refuses is said before any output
+        if as_json:
+            _echo_json_pages(first, pages)
+            return
+        answer = _joined(first, pages)
     except (ClientError, ValueError) as error:
         raise fail(str(error)) from None
-    if as_json:
-        typer.echo(json.dumps(answer, ensure_ascii=False, indent=1))
-        return
     entries = answer["entries"]
     time_name = "recording time" if recorded else "business time"
     console.print(
@@ -353,17 +359,52 @@ def registry_as_of(
         console.print(f"… and more after {answer['next']} (without --limit: all of them)")
 
 
-def _as_of_pages(path: str, limit: int | None, **query: str | None) -> dict[str, Any]:
-    """Every page of an as-of answer (or the first ``limit`` entries), as one answer."""
+def _as_of_pages(path: str, limit: int | None, **query: str | None) -> Iterator[dict[str, Any]]:
+    """The pages of an as-of answer in order, up to the last or to the first ``limit`` entries;
+    the last page's ``next`` is the last entry shown when more were left, else None."""
     settings = Settings()
     answer: dict[str, Any] = registry_get(settings, path, **query)
-    entries = list(answer["entries"])
-    while answer["next"] and (limit is None or len(entries) < limit):
+    shown = 0
+    while True:
+        entries = answer["entries"]
+        if limit is not None and shown + len(entries) >= limit:
+            kept = entries[: limit - shown]
+            more = len(kept) < len(entries) or bool(answer["next"])
+            yield {**answer, "entries": kept, "next": kept[-1]["id"] if more and kept else None}
+            return
+        shown += len(entries)
+        yield answer
+        if not answer["next"]:
+            return
         answer = registry_get(settings, path, **query, after=answer["next"])
-        entries += answer["entries"]
-    more = limit is not None and (len(entries) > limit or bool(answer["next"]))
-    shown = entries[:limit]
-    return {**answer, "entries": shown, "next": shown[-1]["id"] if more and shown else None}
+
+
+def _joined(first: dict[str, Any], pages: Iterator[dict[str, Any]]) -> dict[str, Any]:
+    """Every page as one answer (for the table, which is laid out once all rows are in)."""
+    entries, last = list(first["entries"]), first
+    for last in pages:
+        entries += last["entries"]
+    return {**last, "entries": entries}
+
+
+def _echo_json_pages(first: dict[str, Any], pages: Iterator[dict[str, Any]]) -> None:
+    """The answer as one JSON document written page by page, so that memory stays one page
+    however many entries there are: the answer's fields, every entry, then the last ``next``.
+    A page that fails midway leaves the document unfinished and the command failing."""
+
+    def dumped(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=1)
+
+    fields = {key: value for key, value in first.items() if key not in ("entries", "next")}
+    out = sys.stdout
+    out.write((dumped(fields)[:-2] + ",\n" if fields else "{\n") + ' "entries": [')
+    last, separator = first, "\n"
+    for last in itertools.chain((first,), pages):
+        for entry in last["entries"]:
+            out.write(separator + textwrap.indent(dumped(entry), "  "))
+            separator = ",\n"
+    out.write(("\n ]" if separator != "\n" else "]") + f',\n "next": {dumped(last["next"])}\n}}\n')
+    out.flush()
 
 
 @contract_app.command("asyncapi")
