@@ -29,7 +29,6 @@ import fcntl
 import hashlib
 import os
 import sqlite3
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,6 +43,7 @@ from eventsourcing.utils import retry
 from psycopg import sql
 
 from shared.config import Settings
+from shared.ddl import create_racing
 from shared.metrics import WRITER_ACTIVE
 
 log = structlog.get_logger()
@@ -214,20 +214,16 @@ class PostgresEpochs:
         return None if row is None else int(row[0])
 
     def _create(self, connection: psycopg.Connection[Any]) -> None:
-        for attempt in range(1, 6):  # services sharing a schema create it at the same moment
-            try:
-                connection.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
-                )
-                connection.execute(sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {t} (service text PRIMARY KEY, "
-                    "epoch bigint NOT NULL, holder text NOT NULL, since timestamptz NOT NULL)"
-                ).format(t=self.table))  # fmt: skip
-                return
-            except psycopg.errors.UniqueViolation:
-                if attempt == 5:
-                    raise
-                time.sleep(0.1 * attempt)
+        def create() -> None:  # services sharing a schema create it at the same moment
+            connection.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+            )
+            connection.execute(sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {t} (service text PRIMARY KEY, "
+                "epoch bigint NOT NULL, holder text NOT NULL, since timestamptz NOT NULL)"
+            ).format(t=self.table))  # fmt: skip
+
+        create_racing(create)
 
     def read(self, cursor: Any, service: str) -> int | None:
         statement = sql.SQL("SELECT epoch FROM {t} WHERE service = %s FOR SHARE")

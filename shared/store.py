@@ -13,7 +13,6 @@ import copy
 import fcntl
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -29,13 +28,13 @@ from eventsourcing.application import (
     Repository,
 )
 from eventsourcing.persistence import (
-    IntegrityError,
     InterfaceError,
     OperationalError,
     ProcessRecorder,
     Tracking,
 )
 
+from shared.ddl import create_racing
 from shared.fence import WriterFence, WriterLockLostError
 from shared.rules import not_found
 
@@ -97,16 +96,13 @@ class ServiceApplication(Application[UUID]):
         postgres = hasattr(recorder.datastore, "schema")
         table = f'"{recorder.datastore.schema}".demobase_stream' if postgres else "demobase_stream"
         mark = "%s" if postgres else "?"
-        for attempt in range(1, 6):  # services sharing a schema create it at the same moment
-            try:
-                with recorder.datastore.transaction(commit=True) as cursor:
-                    cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} "
-                                   "(stream TEXT PRIMARY KEY, created TEXT NOT NULL)")  # fmt: skip
-                break
-            except IntegrityError:
-                if attempt == 5:
-                    raise
-                time.sleep(0.1 * attempt)
+
+        def create() -> None:  # services sharing a schema create it at the same moment
+            with recorder.datastore.transaction(commit=True) as cursor:
+                cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} "
+                               "(stream TEXT PRIMARY KEY, created TEXT NOT NULL)")  # fmt: skip
+
+        create_racing(create)
         with recorder.datastore.transaction(commit=True) as cursor:
             # the first service of a shared schema to consume the stream records it for all
             cursor.execute(f"INSERT INTO {table} (stream, created) VALUES ({mark}, {mark}) "
@@ -311,15 +307,8 @@ def pid_lock(path: Path) -> Iterator[None]:
 def open_store(construct: Callable[[], A], attempts: int = 5) -> A:
     """Build a service's application, its tables created if missing.
 
-    Services that share one PostgreSQL schema create its shared type at start-up at the same
-    moment; PostgreSQL's ``CREATE ... IF NOT EXISTS`` is not safe against that race, so a start
-    that loses it tries again, a bounded number of times.
+    Services that share one PostgreSQL schema create its tables and shared type at start-up at
+    the same moment; a start that loses that race (:mod:`shared.ddl`) tries again, a bounded
+    number of times.
     """
-    for attempt in range(1, attempts + 1):
-        try:
-            return construct()
-        except IntegrityError:
-            if attempt == attempts:
-                raise
-            time.sleep(0.2 * attempt)
-    raise AssertionError("unreachable")
+    return create_racing(construct, attempts, pause=0.2)
