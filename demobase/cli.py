@@ -376,7 +376,9 @@ def _as_of_pages(path: str, limit: int | None, **query: str | None) -> Iterator[
         yield answer
         if not answer["next"]:
             return
-        answer = registry_get(settings, path, **query, after=answer["next"])
+        answer = registry_get(
+            settings, path, **query, after=answer["next"], through=str(answer["through"])
+        )  # every page from the state the first one read
 
 
 def _joined(first: dict[str, Any], pages: Iterator[dict[str, Any]]) -> dict[str, Any]:

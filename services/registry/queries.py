@@ -248,12 +248,13 @@ def _as_of_sql(
     prefix: str, column: str, constant: tuple[str, ...], changing: tuple[str, ...]
 ) -> str:
     """Entries by id after a given one (``chunk`` of them), each with its latest version at or
-    before a time, or none (none by then, or not as the filters ask): per entry, two seeks in the
-    index on (subject_id, time, sequence) give that version's key, and a third fetches it. An
-    entry without such a version still comes, with NULLs, so that the next chunk starts after it.
+    before a time and made by an event up to a sequence, or none (none by then, or not as the
+    filters ask): per entry, two seeks in the index on (subject_id, time, sequence) give that
+    version's key, and a third fetches it. An entry without such a version still comes, with
+    NULLs, so that the next chunk starts after it.
     """
     seek = f"""FROM {prefix}history x WHERE x.subject_id = e.subject_id AND x.{column} <= ?
-               ORDER BY x.{column} DESC, x.sequence DESC LIMIT 1"""
+               AND x.sequence <= ? ORDER BY x.{column} DESC, x.sequence DESC LIMIT 1"""
     return f"""SELECT v.subject_id, {", ".join(f"h.{c}" for c in VERSION_COLUMNS)} FROM (
             SELECT e.subject_id, (SELECT x.effective_at {seek}) AS effective_at,
                 (SELECT x.sequence {seek}) AS sequence FROM {prefix}entries e
@@ -265,6 +266,11 @@ def _as_of_sql(
         ORDER BY v.subject_id"""
 
 
+ALL_SEQUENCES = 2**62
+"""A bound above every stream sequence: no ``through`` asked, every version is read (the history
+and the position are written in one transaction, so that is what ``through`` says)."""
+
+
 def as_of(
     db: Database,
     moment: datetime,
@@ -274,6 +280,7 @@ def as_of(
     year: int | None = None,
     limit: int | None = None,
     after: str | None = None,
+    through: int | None = None,
     **filters: str | None,
 ) -> dict[str, Any]:
     """The registry as it stood at ``moment`` by business time (``by="effective"``) or by
@@ -289,6 +296,11 @@ def as_of(
     ``history_from`` is 1 unless this registry was made before the history was kept (its earlier
     versions are then missing until a rebuild). ``stars`` keeps the bases rated that many stars
     in ``year`` (by default the latest year rated among them) then.
+
+    ``through`` reads only the versions made by the events up to that sequence (by default all
+    the registry has applied); the answer says which (``through``), and the following pages of
+    one answer ask for the same, so that a registry applying meanwhile cannot show a later page
+    from a later state than the first.
     """
     wanted = {key: value for key, value in filters.items() if key in FILTERS and value}
     constant = {key: value for key, value in wanted.items() if key in ENTRY_CONSTANTS}
@@ -299,10 +311,14 @@ def as_of(
     scanned = after or ""
     p = db.table_prefix
     with db.snapshot() as cursor:
+        done, _ = position(cursor, p, EVENTS_STREAM)
+        bound = done if through is None else min(through, done)
+        read_to = bound if through is not None else ALL_SEQUENCES  # a version is its event's
+        at = instant(moment)
         while limit is None or len(versions) <= limit:
             cursor.execute(
                 sql.format(chunk=chunk),
-                (instant(moment), instant(moment), scanned, *constant.values(), *changing.values()),
+                (at, read_to, at, read_to, scanned, *constant.values(), *changing.values()),
             )
             rows = cursor.fetchall()
             versions += [dict(zip(VERSION_COLUMNS, row[1:], strict=True)) for row in rows if row[1]]
@@ -315,7 +331,6 @@ def as_of(
             following = versions[-1]["subject_id"] if versions else None
         titled = {v["subject_id"]: v["sequence"] for v in versions if v["title"] is not None}
         marks = titles.marks_until(cursor, p, titled)
-        done, _ = position(cursor, p, EVENTS_STREAM)
         cursor.execute(f"SELECT MIN(sequence) FROM {p}history_start")
         start = cursor.fetchone()
     entries = [_as_it_was(version, marks) for version in versions]
@@ -325,6 +340,7 @@ def as_of(
         "moment": instant(moment),
         "by": by,
         "applied": done,
+        "through": bound,
         "history_from": int(start[0]) if start and start[0] is not None else 1,
         "entries": entries,
         "next": following,

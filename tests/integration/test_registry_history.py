@@ -254,6 +254,27 @@ def test_as_of_answers_a_page_at_a_time(settings: Settings) -> None:
     assert [e["id"] for e in revoked["entries"]] == [BASE] and revoked["next"] is None
 
 
+def test_the_pages_of_one_as_of_answer_read_one_state(settings: Settings) -> None:
+    """A registry that applies between two pages of one answer does not show the second from the
+    later state: the first page says up to which sequence it read (``through``), the next asks
+    for the same, and later versions are not in it (issue 8: as-of on the live registry)."""
+    db = open_database(settings)
+    registry = Registry(db)
+    registry.apply_batch("EVENTS", list(enumerate(LOG[:6], start=1)))  # up to the renaming
+    later = moment_of("2030-01-01")
+    first = as_of(db, later, limit=1)
+    assert first["through"] == first["applied"] == 6 and first["next"] == APPLICATION
+    registry.apply_batch("EVENTS", list(enumerate(LOG, start=1)))  # the revocation and the rest
+    second = as_of(db, later, limit=1, after=first["next"], through=first["through"])
+    [base] = second["entries"]
+    assert base["status"] == "titled" and base["sequence"] == 6  # not the revocation of seq 7
+    assert base["stars_by_year"] == {"2027": 4}  # not 2028's, rated at seq 8
+    assert second["applied"] == 9 and second["through"] == 6
+    now = as_of(db, later, limit=1, after=first["next"])
+    assert now["entries"][0]["status"] == "revoked" and now["through"] == 9
+    assert as_of(db, later, through=99)["through"] == 9  # never beyond what was applied
+
+
 async def test_the_api_and_the_page_answer_as_of_either_time(settings: Settings) -> None:
     app = create_app(apply_log(open_database(settings)).db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://r") as client:

@@ -1,6 +1,7 @@
 """`demobase registry as-of --json` writes its answer page by page (issue 8: an as-of at 10^6
 events is tens of thousands of entries): the document is the same JSON as the whole answer made
-at once, for every limit, and it is written before the last page is read."""
+at once, for every limit, its later pages ask for the state the first read, and no page beyond
+the limit is asked for."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from demobase import cli
 pytestmark = pytest.mark.unit
 
 ENTRIES = [{"id": f"NIID-110000-{n:04d}", "name": f"园区{n}", "title": None} for n in range(5)]
-FIELDS = {"moment": "2028-06-01T00:00:00+00:00", "by": "effective", "applied": 9, "history_from": 1}
+FIELDS = {
+    "moment": "2028-06-01T00:00:00+00:00", "by": "effective", "applied": 9, "through": 7,
+    "history_from": 1,
+}  # fmt: skip
 
 
 def pages_of(sizes: list[int]) -> dict[str | None, dict[str, Any]]:
@@ -40,8 +44,11 @@ def test_as_of_json_page_by_page_is_the_whole_answer(
     pages = pages_of(sizes)
     asked: list[str | None] = []
 
-    def registry_get(_settings: Any, _path: str, after: str | None = None, **_: Any) -> Any:
+    def registry_get(
+        _settings: Any, _path: str, after: str | None = None, through: str | None = None, **_: Any
+    ) -> Any:
         asked.append(after)
+        assert through == (None if after is None else "7")  # later pages read the first's state
         return pages[after]
 
     monkeypatch.setattr(cli, "registry_get", registry_get)

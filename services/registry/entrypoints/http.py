@@ -82,6 +82,8 @@ class Page:
     year: int | None = None
     limit: int | None = None
     after: str | None = None
+    through: int | None = None
+    """Only the versions of the events up to this sequence (those the answer's first page read)."""
 
 
 def language(request: Request) -> Lang:
@@ -211,7 +213,7 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
         return as_of(db, at, by=by, stars=page.stars, year=page.year, limit=page.limit,
-                     after=page.after, **filters)  # fmt: skip
+                     after=page.after, through=page.through, **filters)  # fmt: skip
 
     @api.get(
         "/api/as-of/{moment}",
@@ -221,7 +223,9 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         "(`by=effective`, when each fact took effect) or by recording time (`by=recorded`). Each "
         "entry gives the sequence of its version, its `effective_at` and its `recorded_at`. "
         "`limit` entries by id after `after`; `next` is the `after` of the following page "
-        "(null after the last).",
+        "(null after the last). `through` is the last sequence whose versions the answer read "
+        "(all applied, unless asked for): give it back with `after` and every page of one answer "
+        "reads the same state, whatever the registry applies meanwhile.",
     )
     def registry_as_of(
         moment: str,
@@ -236,25 +240,30 @@ def create_app(db: Database, signer: audit.Signer | None = None) -> FastAPI:
         year: int | None = Query(default=None, description="of stars; the latest by default"),
         limit: int = Query(default=AS_OF_PAGE, ge=1, le=AS_OF_MAX, description="entries"),
         after: str | None = Query(default=None, description="the id the page starts after"),
+        through: int | None = Query(
+            default=None, ge=0, description="only the versions of events up to this sequence"
+        ),
     ) -> JSONResponse:
         filters = {"programme": programme, "province": province, "status": status,
                    "domain": domain, "kind": kind, "batch_id": batch_id}  # fmt: skip
-        answer = registry_then(moment, by, filters, Page(stars, year, limit, after))
+        answer = registry_then(moment, by, filters, Page(stars, year, limit, after, through))
         return JSONResponse(answer)  # as it is: plain JSON values, no model to validate
 
     @api.get("/as-of", response_class=HTMLResponse, include_in_schema=False)
     def as_of_form(
-        request: Request, at: str = "", by: Time = "effective", after: str | None = None
-    ) -> str:
+        request: Request, at: str = "", by: Time = "effective", after: str | None = None,
+        through: int | None = Query(default=None, ge=0),
+    ) -> str:  # fmt: skip
         if not at:
             return pages.as_of_start(frame(request))
-        return as_of_page(request, at, by, after)
+        return as_of_page(request, at, by, after, through)
 
     @api.get("/as-of/{moment}", response_class=HTMLResponse, include_in_schema=False)
     def as_of_page(
-        request: Request, moment: str, by: Time = "effective", after: str | None = None
-    ) -> str:
-        answer = registry_then(moment, by, {}, Page(limit=PAGE_ROWS, after=after))
+        request: Request, moment: str, by: Time = "effective", after: str | None = None,
+        through: int | None = Query(default=None, ge=0),
+    ) -> str:  # fmt: skip
+        answer = registry_then(moment, by, {}, Page(limit=PAGE_ROWS, after=after, through=through))
         return pages.as_of(frame(request), answer)
 
     @api.get("/api/digest", summary="Events applied, head of the hash chain, digest of every table")

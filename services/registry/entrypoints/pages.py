@@ -492,7 +492,8 @@ def as_of(frame: Frame, answer: dict[str, Any]) -> str:
     )
     following = (
         f'<p><a rel="next" href="{here}?by={escape(answer["by"])}&amp;after='
-        f'{quote(answer["next"])}">{escape(w("page.next"))}</a></p>'
+        f'{quote(answer["next"])}&amp;through={int(answer["through"])}">'
+        f"{escape(w('page.next'))}</a></p>"
         if answer["next"]
         else ""
     )
