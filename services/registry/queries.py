@@ -313,7 +313,7 @@ def as_of(
     with db.snapshot() as cursor:
         done, _ = position(cursor, p, EVENTS_STREAM)
         bound = done if through is None else min(through, done)
-        read_to = bound if through is not None else ALL_SEQUENCES  # a version is its event's
+        read_to = ALL_SEQUENCES if through is None else bound
         at = instant(moment)
         while limit is None or len(versions) <= limit:
             cursor.execute(
