@@ -349,14 +349,21 @@ def e2e_result(
     }
 
 
+@contextlib.asynccontextmanager
+async def services_in_process(settings: Settings) -> AsyncIterator[Database]:
+    """The submission service and the registry running in the bench's process; the registry's
+    store."""
+    registry = build_registry(settings)
+    async with running(build_submission(settings), registry_runtime(settings, registry)):
+        yield registry.db
+
+
 async def end_to_end(
     settings: Settings, js: JetStreamContext, items: list[Attempt], deadline: Deadline
 ) -> dict[str, Any]:
     """Publish every attempt pipelined and wait until the registry has applied as many events."""
     count = len(items)
-    registry = build_registry(settings)
-    submission = build_submission(settings)
-    async with running(submission, registry_runtime(settings, registry)):
+    async with services_in_process(settings) as db:
         assert settings.nats_url is not None
         # reference data and the platform's clock on the attempts' day, before the clock starts
         await load_catalogue(
@@ -367,8 +374,8 @@ async def end_to_end(
         published = await publish_pipelined(
             js, items, INTAKE_STREAM, lambda item: item.subject, deadline, "e2e intake publish"
         )
-        applied_count, relayed_at, finished = await until_applied(js, registry.db, count, deadline)
-    return e2e_result(registry.db, applied_count, (started, published, relayed_at, finished))
+        applied_count, relayed_at, finished = await until_applied(js, db, count, deadline)
+    return e2e_result(db, applied_count, (started, published, relayed_at, finished))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -508,19 +515,18 @@ async def submit_to_registry_latency(
 ) -> dict[str, float]:
     """One application at a time, as a province's tool sends it: milliseconds from publishing
     the attempt until the registry shows the decided fact (decision, relay, projection)."""
-    registry = build_registry(settings)
     assert settings.nats_url is not None
     url = settings.nats_url
     taken: list[float] = []
-    async with running(build_submission(settings), registry_runtime(settings, registry)):
+    async with services_in_process(settings) as db:
         for index in range(samples):
             deadline.check("latency")
-            before = applied(registry.db, EVENTS_STREAM)[0]
+            before = applied(db, EVENTS_STREAM)[0]
             body = park_application(name=f"时延园区{index:03d}")
             message = intake_message("SubmitApplication", body, "430000", "bench", at("2026-03-20"))
             started = time.perf_counter()
             await send_command(url, "submission", message)
-            while applied(registry.db, EVENTS_STREAM)[0] <= before:
+            while applied(db, EVENTS_STREAM)[0] <= before:
                 deadline.check("latency wait")
                 await asyncio.sleep(0.001)
             taken.append((time.perf_counter() - started) * 1000)
@@ -706,9 +712,8 @@ class E2eMode:
     ) -> AsyncIterator[Database]:
         """The submission service and the registry running in this mode; the registry's store."""
         if self.in_process:
-            registry = build_registry(settings)
-            async with running(build_submission(settings), registry_runtime(settings, registry)):
-                yield registry.db
+            async with services_in_process(settings) as db:
+                yield db
         else:
             async with services_as_deployed(settings, nc, deadline) as deployed:
                 yield deployed.db
